@@ -46,6 +46,10 @@ static long mv_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return MV_API_VERSION;
 	case MV_CHECK_CAP:
 		return mv_check_cap(arg);
+	case MV_CREATE_VM:
+		if (arg)
+			return -EINVAL;
+		return mv_vm_create();
 	default:
 		return -ENOTTY;
 	}

@@ -19,6 +19,7 @@
 #include <asm/reboot.h>
 
 #include "minivisor.h"
+#include "vcpu.h"
 
 DEFINE_PER_CPU(struct mv_cpu, mv_cpu);
 
@@ -309,10 +310,20 @@ static int __init mv_init(void)
 	ret = mv_check_cpus_free();
 	if (ret)
 		return ret;
+	ret = mv_fpu_setup();
+	if (ret) {
+		pr_err("minivisor needs XSAVE enabled by the host kernel\n");
+		return ret;
+	}
 
 	ret = mv_alloc_root_pages();
 	if (ret)
 		return ret;
+	if (mv_arch->hw_setup) {
+		ret = mv_arch->hw_setup();
+		if (ret)
+			goto err_setup;
+	}
 
 	cpu_emergency_register_virt_callback(mv_emergency_disable);
 	register_reboot_notifier(&mv_reboot_nb);
@@ -338,6 +349,9 @@ err_hotplug:
 	mv_unregister_syscore();
 	unregister_reboot_notifier(&mv_reboot_nb);
 	cpu_emergency_unregister_virt_callback(mv_emergency_disable);
+	if (mv_arch->hw_unsetup)
+		mv_arch->hw_unsetup();
+err_setup:
 	mv_free_root_pages();
 	return ret;
 }
@@ -349,6 +363,8 @@ static void __exit mv_exit(void)
 	mv_unregister_syscore();
 	unregister_reboot_notifier(&mv_reboot_nb);
 	cpu_emergency_unregister_virt_callback(mv_emergency_disable);
+	if (mv_arch->hw_unsetup)
+		mv_arch->hw_unsetup();
 	mv_free_root_pages();
 	pr_info("%s disabled on every CPU\n", mv_arch->name);
 }

@@ -14,16 +14,16 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 
-#include "../minivisor.h"
+#include "svm.h"
 
 /* CPUID Fn8000_0001 (APM vol. 3, "CPUID Fn8000_0001_ECX/EDX") */
 #define SVM_CPUID_EXT_ECX_SVM		BIT(2)
 #define SVM_CPUID_EXT_EDX_PAGE1GB	BIT(26)
-/* CPUID Fn8000_000A_EDX: "SVM Feature Identification" */
-#define SVM_CPUID_FEAT_NP		BIT(0)
-#define SVM_CPUID_FEAT_NRIPS		BIT(3)
 /* VM_CR MSR: "SVMDIS" - EFER.SVME cannot be set (APM vol. 2, "VM_CR MSR") */
 #define SVM_VM_CR_SVMDIS		BIT_ULL(4)
+
+u32 svm_features;
+u32 svm_nr_asids;
 
 static int svm_probe(struct mv_caps *caps)
 {
@@ -41,6 +41,8 @@ static int svm_probe(struct mv_caps *caps)
 
 	features = cpuid_edx(0x8000000a);
 	nr_asids = cpuid_ebx(0x8000000a);
+	svm_features = features;
+	svm_nr_asids = nr_asids;
 
 	caps->vendor = MV_VENDOR_AMD_SVM;
 	caps->nested_paging = !!(features & SVM_CPUID_FEAT_NP);
@@ -112,4 +114,17 @@ const struct mv_arch_ops mv_svm_ops = {
 	.hw_enable		= svm_hw_enable,
 	.hw_disable		= svm_hw_disable,
 	.emergency_disable	= svm_emergency_disable,
+	.hw_setup		= svm_hw_setup,
+	.hw_unsetup		= svm_hw_unsetup,
+
+	.npt_format		= &mv_npt_format,
+	.vm_init		= svm_vm_init,
+	.vm_destroy		= svm_vm_destroy,
+	.vcpu_create		= svm_vcpu_create,
+	.vcpu_free		= svm_vcpu_free,
+	.vcpu_run		= svm_vcpu_run,
+	.get_sregs		= svm_get_sregs,
+	.set_sregs		= svm_set_sregs,
+	.skip_insn		= svm_skip_insn,
+	.inject_exception	= svm_inject_exception,
 };

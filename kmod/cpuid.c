@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minivisor: what CPUID tells a guest. The host's values, minus what the
+ * guest cannot use under minivisor (VMX/SVM, monitoring and power
+ * management, a local APIC not yet emulated), plus the hypervisor bit and
+ * the hypervisor leaves at 0x40000000.
+ */
+#include <asm/processor.h>
+
+#include "minivisor.h"
+#include "vcpu.h"
+
+#define MV_CPUID_HV_BASE	0x40000000
+
+enum { EAX, EBX, ECX, EDX };
+
+/* CPUID.1:ECX */
+#define C1_ECX_DTES64		BIT(2)
+#define C1_ECX_MONITOR		BIT(3)
+#define C1_ECX_DSCPL		BIT(4)
+#define C1_ECX_VMX		BIT(5)
+#define C1_ECX_SMX		BIT(6)
+#define C1_ECX_EST		BIT(7)
+#define C1_ECX_TM2		BIT(8)
+#define C1_ECX_PDCM		BIT(15)
+#define C1_ECX_X2APIC		BIT(21)
+#define C1_ECX_TSC_DEADLINE	BIT(24)
+#define C1_ECX_OSXSAVE		BIT(27)
+#define C1_ECX_HYPERVISOR	BIT(31)
+/* CPUID.1:EDX */
+#define C1_EDX_APIC		BIT(9)
+#define C1_EDX_ACPI		BIT(22)
+#define C1_EDX_DS		BIT(21)
+#define C1_EDX_TM		BIT(29)
+/* CPUID.80000001H:ECX */
+#define E1_ECX_SVM		BIT(2)
+#define E1_ECX_SKINIT		BIT(12)
+/* CPUID.7.0:EBX / ECX */
+#define C7_EBX_SGX		BIT(2)
+#define C7_EBX_HLE		BIT(4)
+#define C7_EBX_RTM		BIT(11)
+#define C7_EBX_PQM		BIT(12)
+#define C7_EBX_MPX		BIT(14)
+#define C7_EBX_PQE		BIT(15)
+#define C7_EBX_INTEL_PT		BIT(25)
+#define C7_ECX_WAITPKG		BIT(5)
+#define C7_ECX_SGX_LC		BIT(30)
+
+/**
+ * mv_cpuid() - the guest's view of one CPUID leaf.
+ * @vcpu: the vCPU (for CR4.OSXSAVE and its APIC id).
+ * @leaf: EAX.
+ * @subleaf: ECX.
+ * @out: EAX, EBX, ECX, EDX.
+ */
+void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
+{
+	struct mv_sregs sregs;
+
+	if (leaf >= MV_CPUID_HV_BASE && leaf < MV_CPUID_HV_BASE + 0x100) {
+		memset(out, 0, 4 * sizeof(u32));
+		if (leaf == MV_CPUID_HV_BASE) {
+			char sig[12] = MV_CPUID_SIGNATURE;
+
+			out[EAX] = MV_CPUID_HV_BASE;
+			memcpy(&out[EBX], sig, 4);
+			memcpy(&out[ECX], sig + 4, 4);
+			memcpy(&out[EDX], sig + 8, 4);
+		}
+		return;
+	}
+
+	cpuid_count(leaf, subleaf, &out[EAX], &out[EBX], &out[ECX], &out[EDX]);
+	switch (leaf) {
+	case 1:
+		out[ECX] &= ~(C1_ECX_DTES64 | C1_ECX_MONITOR | C1_ECX_DSCPL |
+			      C1_ECX_VMX | C1_ECX_SMX | C1_ECX_EST | C1_ECX_TM2 |
+			      C1_ECX_PDCM | C1_ECX_X2APIC | C1_ECX_TSC_DEADLINE |
+			      C1_ECX_OSXSAVE);
+		out[ECX] |= C1_ECX_HYPERVISOR;
+		/* OSXSAVE mirrors the guest's own CR4.OSXSAVE. */
+		mv_arch->get_sregs(vcpu, &sregs);
+		if (sregs.cr4 & X86_CR4_OSXSAVE)
+			out[ECX] |= C1_ECX_OSXSAVE;
+		out[EDX] &= ~(C1_EDX_APIC | C1_EDX_ACPI | C1_EDX_DS | C1_EDX_TM);
+		/* EBX[31:24]: initial APIC id; [23:16]: logical CPUs */
+		out[EBX] = (out[EBX] & 0xffff) | (vcpu->id << 24) | (1 << 16);
+		break;
+	case 5:		/* MONITOR/MWAIT: hidden */
+	case 6:		/* thermal and power management */
+	case 0xa:	/* architectural performance monitoring */
+	case 0xb:	/* topology: not described yet */
+	case 0x1f:
+		memset(out, 0, 4 * sizeof(u32));
+		break;
+	case 7:
+		if (subleaf == 0) {
+			out[EBX] &= ~(C7_EBX_SGX | C7_EBX_HLE | C7_EBX_RTM | C7_EBX_PQM |
+				      C7_EBX_MPX | C7_EBX_PQE | C7_EBX_INTEL_PT);
+			out[ECX] &= ~(C7_ECX_WAITPKG | C7_ECX_SGX_LC);
+		}
+		break;
+	case 0xd:
+		/* XSAVE leaves describe the host's XCR0; keep the guest within it. */
+		if (subleaf == 0) {
+			out[EAX] &= (u32)mv_fpu_supported_xcr0();
+			out[EDX] &= (u32)(mv_fpu_supported_xcr0() >> 32);
+		}
+		break;
+	case 0x80000001:
+		out[ECX] &= ~(E1_ECX_SVM | E1_ECX_SKINIT);
+		break;
+	case 0x8000000a:	/* SVM features */
+		memset(out, 0, 4 * sizeof(u32));
+		break;
+	}
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minivisor: vendor-neutral exit handling (the second tier of bhyve's
+ * model). The backend turned the hardware exit into a struct mv_exit; here
+ * it is handled in the kernel and the guest re-entered (return 1), or the
+ * run page is filled for userspace (return 0).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <asm/fpu/types.h>
+#include <asm/fpu/xcr.h>
+
+#include "minivisor.h"
+#include "mem.h"
+#include "vcpu.h"
+
+/* Instruction lengths for backends that cannot tell (SVM without NRIP save). */
+#define LEN_CPUID	2	/* 0f a2 */
+#define LEN_HLT		1	/* f4 */
+#define LEN_RDWRMSR	2	/* 0f 32, 0f 30 */
+#define LEN_VMCALL	3	/* 0f 01 c1 / 0f 01 d9 */
+#define LEN_XSETBV	3	/* 0f 01 d1 */
+#define LEN_INVD	2	/* 0f 08, 0f 09 */
+
+static void mv_skip(struct mv_vcpu *vcpu, struct mv_exit *exit, unsigned int len)
+{
+	mv_arch->skip_insn(vcpu, exit->insn_len ? exit->insn_len : len);
+}
+
+static int mv_exit_cpuid(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	u32 out[4];
+
+	mv_cpuid(vcpu, vcpu->regs.rax, vcpu->regs.rcx, out);
+	vcpu->regs.rax = out[0];
+	vcpu->regs.rbx = out[1];
+	vcpu->regs.rcx = out[2];
+	vcpu->regs.rdx = out[3];
+	mv_skip(vcpu, exit, LEN_CPUID);
+	return 1;
+}
+
+static int mv_exit_msr(struct mv_vcpu *vcpu, struct mv_exit *exit, bool write)
+{
+	u32 msr = vcpu->regs.rcx;
+	u64 val;
+
+	if (write) {
+		val = (vcpu->regs.rdx << 32) | (u32)vcpu->regs.rax;
+		if (mv_msr_write(vcpu, msr, val)) {
+			mv_vcpu_inject_gp(vcpu);
+			return 1;
+		}
+	} else {
+		if (mv_msr_read(vcpu, msr, &val)) {
+			mv_vcpu_inject_gp(vcpu);
+			return 1;
+		}
+		vcpu->regs.rax = (u32)val;
+		vcpu->regs.rdx = val >> 32;
+	}
+	mv_skip(vcpu, exit, LEN_RDWRMSR);
+	return 1;
+}
+
+/* SDM vol. 1 "Enabling the XSAVE Feature Set and XSAVE-Enabled Features" */
+static int mv_exit_xsetbv(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	u64 val = (vcpu->regs.rdx << 32) | (u32)vcpu->regs.rax;
+	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 | XFEATURE_MASK_Hi16_ZMM;
+	struct mv_sregs sregs;
+
+	mv_arch->get_sregs(vcpu, &sregs);
+	if (vcpu->regs.rcx != XCR_XFEATURE_ENABLED_MASK || sregs.ss.dpl != 0 ||
+	    !(val & XFEATURE_MASK_FP) || (val & ~mv_fpu_supported_xcr0()) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
+	    ((val & avx512) && (val & avx512) != avx512) ||
+	    ((val & avx512) && !(val & XFEATURE_MASK_YMM))) {
+		mv_vcpu_inject_gp(vcpu);
+		return 1;
+	}
+	vcpu->guest_xcr0 = val;
+	mv_skip(vcpu, exit, LEN_XSETBV);
+	return 1;
+}
+
+static int mv_exit_io(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	struct mv_run *run = vcpu->run;
+
+	if (exit->io.string || exit->io.rep)
+		return mv_vcpu_internal_error(vcpu, MV_INTERNAL_UNSUPPORTED_IO, exit->io.port,
+					      "string or REP port I/O is not supported yet");
+	run->exit_reason = MV_EXIT_IO;
+	memset(&run->io, 0, sizeof(run->io));
+	run->io.direction = exit->io.in ? MV_IO_IN : MV_IO_OUT;
+	run->io.size = exit->io.size;
+	run->io.port = exit->io.port;
+	run->io.count = 1;
+	if (exit->io.in)
+		vcpu->pending = MV_PENDING_IO_IN;
+	else
+		memcpy(run->io.data, &vcpu->regs.rax, exit->io.size);
+	/* IN/OUT are 1 or 2 bytes plus prefixes: only the backend knows. */
+	mv_arch->skip_insn(vcpu, exit->insn_len);
+	return 0;
+}
+
+static int mv_exit_npf(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	int ret;
+
+	if (!exit->npf.present) {
+		ret = mv_mem_map_gpa(vcpu->vm, exit->npf.gpa);
+		if (!ret)
+			return 1;
+		if (ret == -ENOMEM)
+			return mv_vcpu_internal_error(vcpu, MV_INTERNAL_MEMORY, exit->npf.gpa,
+						      "out of memory for guest RAM");
+		if (ret != -EFAULT)
+			return ret;
+	} else if (mv_mem_slot(vcpu->vm, exit->npf.gpa >> PAGE_SHIFT)) {
+		/* Guest RAM is mapped read/write/execute: this cannot happen. */
+		return mv_vcpu_internal_error(vcpu, MV_INTERNAL_UNHANDLED_EXIT, exit->npf.gpa,
+					      "permission fault on guest RAM");
+	}
+	vcpu->stats.by_reason[MV_STAT_MMIO]++;
+	return mv_emulate_mmio(vcpu, exit->npf.gpa);
+}
+
+static int mv_exit_hypercall(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	struct mv_run *run = vcpu->run;
+
+	run->exit_reason = MV_EXIT_HYPERCALL;
+	memset(&run->hypercall, 0, sizeof(run->hypercall));
+	run->hypercall.nr = vcpu->regs.rax;
+	run->hypercall.args[0] = vcpu->regs.rbx;
+	run->hypercall.args[1] = vcpu->regs.rcx;
+	run->hypercall.args[2] = vcpu->regs.rdx;
+	run->hypercall.args[3] = vcpu->regs.rsi;
+	vcpu->pending = MV_PENDING_HYPERCALL;
+	mv_skip(vcpu, exit, LEN_VMCALL);
+	return 0;
+}
+
+static int mv_exit_fail(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	struct mv_run *run = vcpu->run;
+
+	run->exit_reason = MV_EXIT_FAIL_ENTRY;
+	memset(&run->fail_entry, 0, sizeof(run->fail_entry));
+	run->fail_entry.hardware_reason = exit->fail.hw_reason;
+	run->fail_entry.qualification = exit->fail.qual;
+	strscpy(run->fail_entry.cause, exit->fail.cause ?: "unknown",
+		sizeof(run->fail_entry.cause));
+	return 0;
+}
+
+static const u8 mv_stat_of[] = {
+	[MV_X_NONE]		= MV_STAT_CR_ACCESS,
+	[MV_X_EXTERNAL_INTR]	= MV_STAT_EXTERNAL_INTR,
+	[MV_X_NMI]		= MV_STAT_NMI,
+	[MV_X_CPUID]		= MV_STAT_CPUID,
+	[MV_X_HLT]		= MV_STAT_HLT,
+	[MV_X_IO]		= MV_STAT_IO,
+	[MV_X_NPF]		= MV_STAT_NESTED_FAULT,
+	[MV_X_MSR_READ]		= MV_STAT_MSR_READ,
+	[MV_X_MSR_WRITE]	= MV_STAT_MSR_WRITE,
+	[MV_X_HYPERCALL]	= MV_STAT_HYPERCALL,
+	[MV_X_XSETBV]		= MV_STAT_XSETBV,
+	[MV_X_INVD]		= MV_STAT_INVD,
+	[MV_X_VIRT_INSN]	= MV_STAT_VIRT_INSN,
+	[MV_X_SHUTDOWN]		= MV_STAT_SHUTDOWN,
+	[MV_X_FAIL_ENTRY]	= MV_STAT_OTHER,
+	[MV_X_UNHANDLED]	= MV_STAT_OTHER,
+};
+
+/**
+ * mv_handle_exit() - handle one exit.
+ * @vcpu: the vCPU.
+ * @exit: what the backend saw.
+ *
+ * Return: 1 to re-enter the guest, 0 to return to userspace with the run
+ * page filled, or a negative errno.
+ */
+int mv_handle_exit(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	struct mv_run *run = vcpu->run;
+
+	if (exit->reason < ARRAY_SIZE(mv_stat_of))
+		vcpu->stats.by_reason[mv_stat_of[exit->reason]]++;
+
+	switch (exit->reason) {
+	case MV_X_NONE:
+	case MV_X_EXTERNAL_INTR:
+	case MV_X_NMI:
+		return 1;
+	case MV_X_CPUID:
+		return mv_exit_cpuid(vcpu, exit);
+	case MV_X_HLT:
+		/* No interrupts to wait for yet: userspace decides. */
+		mv_skip(vcpu, exit, LEN_HLT);
+		run->exit_reason = MV_EXIT_HLT;
+		return 0;
+	case MV_X_IO:
+		return mv_exit_io(vcpu, exit);
+	case MV_X_NPF:
+		return mv_exit_npf(vcpu, exit);
+	case MV_X_MSR_READ:
+	case MV_X_MSR_WRITE:
+		return mv_exit_msr(vcpu, exit, exit->reason == MV_X_MSR_WRITE);
+	case MV_X_HYPERCALL:
+		return mv_exit_hypercall(vcpu, exit);
+	case MV_X_XSETBV:
+		return mv_exit_xsetbv(vcpu, exit);
+	case MV_X_INVD:
+		/* Guest RAM is coherent host memory: nothing to write back. */
+		mv_skip(vcpu, exit, LEN_INVD);
+		return 1;
+	case MV_X_VIRT_INSN:
+		mv_vcpu_inject_ud(vcpu);
+		return 1;
+	case MV_X_SHUTDOWN:
+		run->exit_reason = MV_EXIT_SHUTDOWN;
+		memset(&run->shutdown, 0, sizeof(run->shutdown));
+		run->shutdown.rip = vcpu->regs.rip;
+		strscpy(run->shutdown.reason, "triple fault", sizeof(run->shutdown.reason));
+		return 0;
+	case MV_X_FAIL_ENTRY:
+		return mv_exit_fail(vcpu, exit);
+	default:
+		return mv_vcpu_internal_error(vcpu, MV_INTERNAL_UNHANDLED_EXIT,
+					      exit->fail.hw_reason,
+					      exit->fail.cause ?: "unhandled exit");
+	}
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minivisor: the guest's FPU/SSE/AVX state, kept apart from the host's.
+ *
+ * Around each entry the loop takes the FPU from the kernel
+ * (kernel_fpu_begin() saves the task's user state, which comes back on the
+ * way to userspace), loads the guest's XSAVE image, and saves it again
+ * after the exit. XSAVE/XRSTOR run under the host's XCR0, which covers every
+ * feature the guest may enable; the guest's own XCR0 is live only while it
+ * runs (SDM vol. 1 "Managing State Using the XSAVE Feature Set").
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+
+#include "minivisor.h"
+#include "vcpu.h"
+
+static unsigned int mv_fpu_size;
+static u64 mv_host_xcr0;
+
+/* Legacy area: FCW at 0, MXCSR at 24 (SDM vol. 1 "FXSAVE" layout). */
+#define FXSAVE_FCW	0
+#define FXSAVE_MXCSR	24
+
+/**
+ * mv_fpu_setup() - learn the XSAVE area size; minivisor needs XSAVE.
+ *
+ * Return: 0 or -EOPNOTSUPP.
+ */
+int mv_fpu_setup(void)
+{
+	u32 eax, ebx, ecx, edx;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE) || !(native_read_cr4() & X86_CR4_OSXSAVE))
+		return -EOPNOTSUPP;
+	mv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	/* CPUID.(EAX=0DH,ECX=0):EBX: size for the features enabled in XCR0 */
+	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
+	mv_fpu_size = ebx;
+	return 0;
+}
+
+/* The guest may enable what the host has enabled (and nothing else). */
+u64 mv_fpu_supported_xcr0(void)
+{
+	return mv_host_xcr0;
+}
+
+void *mv_fpu_alloc(void)
+{
+	void *fpu = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO,
+					     get_order(mv_fpu_size));
+
+	if (!fpu)
+		return NULL;
+	/* XSTATE_BV = 0: x87 and SSE start in their init state; MXCSR is
+	 * always loaded from memory, so give it its reset value.
+	 */
+	*(u16 *)(fpu + FXSAVE_FCW) = 0x37f;
+	*(u32 *)(fpu + FXSAVE_MXCSR) = 0x1f80;
+	return fpu;
+}
+
+void mv_fpu_free(void *fpu)
+{
+	if (fpu)
+		free_pages((unsigned long)fpu, get_order(mv_fpu_size));
+}
+
+static void mv_xrstor(void *area, u64 mask)
+{
+	asm volatile("xrstor64 %[area]"
+		     : : [area] "m" (*(u8 *)area), "a" ((u32)mask), "d" ((u32)(mask >> 32))
+		     : "memory");
+}
+
+static void mv_xsave(void *area, u64 mask)
+{
+	asm volatile("xsave64 %[area]"
+		     : [area] "+m" (*(u8 *)area) : "a" ((u32)mask), "d" ((u32)(mask >> 32))
+		     : "memory");
+}
+
+/**
+ * mv_fpu_load_guest() - make the guest's FPU state and XCR0 live.
+ * @vcpu: the vCPU. Preemption is off.
+ */
+void mv_fpu_load_guest(struct mv_vcpu *vcpu)
+{
+	kernel_fpu_begin();
+	mv_xrstor(vcpu->fpu, mv_host_xcr0);
+	if (vcpu->guest_xcr0 != mv_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->guest_xcr0);
+}
+
+/**
+ * mv_fpu_put_guest() - save the guest's FPU state, give the FPU back.
+ * @vcpu: the vCPU. Preemption is off.
+ */
+void mv_fpu_put_guest(struct mv_vcpu *vcpu)
+{
+	if (vcpu->guest_xcr0 != mv_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, mv_host_xcr0);
+	mv_xsave(vcpu->fpu, mv_host_xcr0);
+	kernel_fpu_end();
+}

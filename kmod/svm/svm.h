@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* minivisor SVM backend: what svm.c (bring-up) and svm_vcpu.c share. */
+#ifndef MV_SVM_H
+#define MV_SVM_H
+
+#include "../minivisor.h"
+
+/* CPUID Fn8000_000A_EDX: "SVM Feature Identification" */
+#define SVM_CPUID_FEAT_NP		BIT(0)
+#define SVM_CPUID_FEAT_NRIPS		BIT(3)
+#define SVM_CPUID_FEAT_FLUSHBYASID	BIT(6)
+
+extern u32 svm_features;	/* CPUID Fn8000_000A_EDX */
+extern u32 svm_nr_asids;	/* CPUID Fn8000_000A_EBX */
+
+int svm_hw_setup(void);
+void svm_hw_unsetup(void);
+u64 svm_host_save_pa(void);
+
+int svm_vm_init(struct mv_vm *vm);
+void svm_vm_destroy(struct mv_vm *vm);
+int svm_vcpu_create(struct mv_vcpu *vcpu);
+void svm_vcpu_free(struct mv_vcpu *vcpu);
+int svm_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit);
+void svm_get_sregs(struct mv_vcpu *vcpu, struct mv_sregs *sregs);
+void svm_set_sregs(struct mv_vcpu *vcpu, const struct mv_sregs *sregs);
+void svm_skip_insn(struct mv_vcpu *vcpu, unsigned int len);
+void svm_inject_exception(struct mv_vcpu *vcpu, u8 vector, bool has_error, u32 error_code);
+
+#endif /* MV_SVM_H */

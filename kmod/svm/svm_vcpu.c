@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minivisor SVM backend: VMCB set-up, VMRUN and exit decoding.
+ *
+ * Authority: AMD APM vol. 2, chapter 15 "Secure Virtual Machine": "VMRUN
+ * Instruction", "Intercept Operations", "Nested Paging", "TLB Control",
+ * "Event Injection", and appendix B "Layout of VMCB".
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": svm: " fmt
+
+#include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <asm/io.h>
+#include <asm/irqflags.h>
+#include <asm/processor-flags.h>
+#include <asm/trapnr.h>
+
+#include "svm.h"
+#include "vmcb.h"
+
+/* svm_vmrun() in vmrun.S relies on these offsets. */
+static_assert(offsetof(struct mv_regs, rbx) == 8);
+static_assert(offsetof(struct mv_regs, rdi) == 40);
+static_assert(offsetof(struct mv_regs, rbp) == 56);
+static_assert(offsetof(struct mv_regs, r15) == 120);
+
+void svm_vmrun(struct mv_regs *regs, u64 vmcb_pa, u64 host_save_pa);
+
+/* I/O and MSR permission maps: 12 KiB and 8 KiB ("IOIO Intercepts",
+ * "MSR Intercepts"); all ones: every port and every MSR is intercepted.
+ */
+#define SVM_IOPM_ORDER		2
+#define SVM_MSRPM_ORDER		1
+
+/**
+ * struct svm_vm - per-VM SVM state.
+ * @iopm: I/O permission map.
+ * @msrpm: MSR permission map.
+ */
+struct svm_vm {
+	struct page *iopm;
+	struct page *msrpm;
+};
+
+/**
+ * struct svm_vcpu - per-vCPU SVM state.
+ * @vmcb: the VMCB.
+ * @vmcb_pa: its physical address, for VMRUN / VMLOAD / VMSAVE.
+ * @asid: the guest's ASID; 0 if none was free (then SVM_SHARED_ASID, and
+ *	the TLB is flushed on every entry).
+ */
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+	u32 asid;
+};
+
+/* Used, with a flush per entry, when every ASID is taken. */
+#define SVM_SHARED_ASID		1
+
+static DEFINE_IDA(svm_asids);
+static DEFINE_PER_CPU(struct page *, svm_host_save);
+
+/**
+ * svm_hw_setup() - allocate each CPU's VMSAVE area for host state.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int svm_hw_setup(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct page *page = alloc_pages_node(cpu_to_node(cpu),
+						     GFP_KERNEL | __GFP_ZERO, 0);
+
+		if (!page) {
+			svm_hw_unsetup();
+			return -ENOMEM;
+		}
+		per_cpu(svm_host_save, cpu) = page;
+	}
+	return 0;
+}
+
+void svm_hw_unsetup(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (per_cpu(svm_host_save, cpu))
+			__free_page(per_cpu(svm_host_save, cpu));
+		per_cpu(svm_host_save, cpu) = NULL;
+	}
+}
+
+int svm_vm_init(struct mv_vm *vm)
+{
+	struct svm_vm *svm;
+
+	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	if (!svm)
+		return -ENOMEM;
+	svm->iopm = alloc_pages(GFP_KERNEL_ACCOUNT, SVM_IOPM_ORDER);
+	svm->msrpm = alloc_pages(GFP_KERNEL_ACCOUNT, SVM_MSRPM_ORDER);
+	if (!svm->iopm || !svm->msrpm) {
+		if (svm->iopm)
+			__free_pages(svm->iopm, SVM_IOPM_ORDER);
+		if (svm->msrpm)
+			__free_pages(svm->msrpm, SVM_MSRPM_ORDER);
+		kfree(svm);
+		return -ENOMEM;
+	}
+	memset(page_address(svm->iopm), 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
+	memset(page_address(svm->msrpm), 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
+	vm->arch = svm;
+	return 0;
+}
+
+/*
+ * Nothing on any CPU is tagged with the VM as such: translations are tagged
+ * by ASID, and a vCPU's first entry on each CPU flushes its ASID (see
+ * svm_vcpu_run()), so a freed ASID reused later starts clean.
+ */
+void svm_vm_destroy(struct mv_vm *vm)
+{
+	struct svm_vm *svm = vm->arch;
+
+	__free_pages(svm->iopm, SVM_IOPM_ORDER);
+	__free_pages(svm->msrpm, SVM_MSRPM_ORDER);
+	kfree(svm);
+}
+
+static void svm_set_seg(struct vmcb_seg *seg, u16 sel, u64 base, u32 limit, u16 attrib)
+{
+	seg->selector = sel;
+	seg->base = base;
+	seg->limit = limit;
+	seg->attrib = attrib;
+}
+
+/* Attribute bits: type 3:0, S 4, DPL 6:5, P 7 ("Segment State in the VMCB") */
+#define SEG_P		BIT(7)
+#define SEG_S		BIT(4)
+
+/*
+ * The RESET state (APM vol. 2 "Processor Initialization State"), except
+ * CR0.CD/NW: the guest starts with caching on, as firmware would leave it.
+ */
+static void svm_init_vmcb(struct mv_vcpu *vcpu, struct svm_vcpu *svm)
+{
+	struct svm_vm *vm = vcpu->vm->arch;
+	struct vmcb_control *c = &svm->vmcb->control;
+	struct vmcb_save *s = &svm->vmcb->save;
+
+	c->intercept_misc1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_SMI | SVM_I1_CPUID |
+			     SVM_I1_INVD | SVM_I1_HLT | SVM_I1_INVLPGA |
+			     SVM_I1_IOIO_PROT | SVM_I1_MSR_PROT | SVM_I1_SHUTDOWN;
+	c->intercept_misc2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD |
+			     SVM_I2_VMSAVE | SVM_I2_STGI | SVM_I2_CLGI |
+			     SVM_I2_SKINIT | SVM_I2_WBINVD | SVM_I2_MONITOR |
+			     SVM_I2_MWAIT | SVM_I2_MWAIT_COND | SVM_I2_XSETBV;
+	/*
+	 * #AC and #DB: a guest can make their delivery loop forever inside
+	 * the CPU, never exiting (CVE-2015-5307, CVE-2015-8104); intercept
+	 * them and reflect them back.
+	 */
+	c->intercept_exceptions = BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC);
+	c->iopm_base_pa = page_to_phys(vm->iopm);
+	c->msrpm_base_pa = page_to_phys(vm->msrpm);
+	c->asid = svm->asid ?: SVM_SHARED_ASID;
+	/* Host interrupts stay the host's, whatever the guest's RFLAGS.IF. */
+	c->int_ctl = SVM_INT_CTL_V_INTR_MASK;
+	c->np_enable = 1;
+	c->n_cr3 = mv_npt_root_pa(&vcpu->vm->npt);
+
+	svm_set_seg(&s->cs, 0xf000, 0xffff0000, 0xffff, SEG_P | SEG_S | 0xb);
+	svm_set_seg(&s->ds, 0, 0, 0xffff, SEG_P | SEG_S | 0x3);
+	s->es = s->ds;
+	s->ss = s->ds;
+	s->fs = s->ds;
+	s->gs = s->ds;
+	svm_set_seg(&s->ldtr, 0, 0, 0xffff, SEG_P | 0x2);
+	svm_set_seg(&s->tr, 0, 0, 0xffff, SEG_P | 0xb);
+	svm_set_seg(&s->gdtr, 0, 0, 0xffff, 0);
+	svm_set_seg(&s->idtr, 0, 0, 0xffff, 0);
+	s->cr0 = X86_CR0_ET;
+	/* APM "Canonicalization and Consistency Checks": EFER.SVME must be 1. */
+	s->efer = EFER_SVME;
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->rflags = X86_EFLAGS_FIXED;
+	s->rip = 0xfff0;
+	s->g_pat = vcpu->pat;
+}
+
+int svm_vcpu_create(struct mv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm;
+	struct page *page;
+	int asid;
+
+	svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	if (!svm)
+		return -ENOMEM;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page) {
+		kfree(svm);
+		return -ENOMEM;
+	}
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = page_to_phys(page);
+	/* ASID 0 is the host's; SVM_SHARED_ASID is kept for the overflow. */
+	asid = ida_alloc_range(&svm_asids, SVM_SHARED_ASID + 1, svm_nr_asids - 1,
+			       GFP_KERNEL);
+	svm->asid = asid < 0 ? 0 : asid;
+	vcpu->arch = svm;
+	svm_init_vmcb(vcpu, svm);
+	return 0;
+}
+
+void svm_vcpu_free(struct mv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	if (!svm)
+		return;
+	if (svm->asid)
+		ida_free(&svm_asids, svm->asid);
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm);
+	vcpu->arch = NULL;
+}
+
+static u8 svm_tlb_flush_kind(void)
+{
+	return (svm_features & SVM_CPUID_FEAT_FLUSHBYASID) ?
+	       SVM_TLB_FLUSH_ASID : SVM_TLB_FLUSH_ALL;
+}
+
+/*
+ * VMEXIT_INVALID: VMRUN refused the guest state. Find which consistency
+ * check of "Canonicalization and Consistency Checks" it was, for people.
+ */
+static const char *svm_invalid_cause(struct vmcb *vmcb)
+{
+	struct vmcb_save *s = &vmcb->save;
+	struct vmcb_control *c = &vmcb->control;
+
+	if (!(s->efer & EFER_SVME))
+		return "invalid guest state: EFER.SVME is 0";
+	if (!(s->cr0 & X86_CR0_CD) && (s->cr0 & X86_CR0_NW))
+		return "invalid guest state: CR0.NW set without CR0.CD";
+	if (s->cr0 >> 32)
+		return "invalid guest state: CR0[63:32] not zero";
+	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_SVME |
+			     EFER_LMSLE | EFER_FFXSR))
+		return "invalid guest state: reserved EFER bits set";
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG) && !(s->cr4 & X86_CR4_PAE))
+		return "invalid guest state: long mode paging without CR4.PAE";
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return "invalid guest state: long mode paging without CR0.PE";
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) &&
+	    (s->cs.attrib & BIT(9)) && (s->cs.attrib & BIT(10)))
+		return "invalid guest state: CS.L and CS.D both set in long mode";
+	if ((s->dr6 >> 32) || (s->dr7 >> 32))
+		return "invalid guest state: DR6/DR7[63:32] not zero";
+	if (!(c->intercept_misc2 & SVM_I2_VMRUN))
+		return "invalid control area: VMRUN not intercepted";
+	if (!c->asid)
+		return "invalid control area: ASID 0";
+	if (c->event_inj & SVM_EVT_VALID)
+		return "invalid control area: bad event injection";
+	return "invalid guest state (no check identified)";
+}
+
+static void svm_decode_exit(struct mv_vcpu *vcpu, struct vmcb *vmcb, struct mv_exit *exit)
+{
+	struct vmcb_control *c = &vmcb->control;
+	u64 code = c->exit_code, info1 = c->exit_info1;
+
+	if ((svm_features & SVM_CPUID_FEAT_NRIPS) && c->next_rip > vmcb->save.rip &&
+	    c->next_rip - vmcb->save.rip <= 15)
+		exit->insn_len = c->next_rip - vmcb->save.rip;
+
+	switch (code) {
+	case SVM_EXIT_INTR:
+		exit->reason = MV_X_EXTERNAL_INTR;
+		return;
+	case SVM_EXIT_NMI:
+		/* Taken by the host as soon as GIF is set again. */
+		exit->reason = MV_X_NMI;
+		return;
+	case SVM_EXIT_SMI:
+		exit->reason = MV_X_NONE;
+		return;
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_AC:
+		/* Reflect it: the guest handles its own #DB and #AC. */
+		svm_inject_exception(vcpu, code - SVM_EXIT_EXCP_BASE,
+				     code == SVM_EXIT_EXCP_BASE + X86_TRAP_AC, 0);
+		exit->reason = MV_X_NONE;
+		return;
+	case SVM_EXIT_CPUID:
+		exit->reason = MV_X_CPUID;
+		return;
+	case SVM_EXIT_HLT:
+		exit->reason = MV_X_HLT;
+		return;
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD:
+		exit->reason = MV_X_INVD;
+		return;
+	case SVM_EXIT_IOIO:
+		exit->reason = MV_X_IO;
+		exit->io.port = info1 >> SVM_IOIO_PORT_SHIFT;
+		exit->io.size = (info1 & SVM_IOIO_SZ32) ? 4 : (info1 & SVM_IOIO_SZ16) ? 2 : 1;
+		exit->io.in = info1 & SVM_IOIO_IN;
+		exit->io.string = info1 & SVM_IOIO_STR;
+		exit->io.rep = info1 & SVM_IOIO_REP;
+		/* EXITINFO2 is the next RIP for IOIO, NRIP save or not. */
+		exit->insn_len = c->exit_info2 - vmcb->save.rip;
+		return;
+	case SVM_EXIT_MSR:
+		exit->reason = info1 ? MV_X_MSR_WRITE : MV_X_MSR_READ;
+		return;
+	case SVM_EXIT_SHUTDOWN:
+		exit->reason = MV_X_SHUTDOWN;
+		return;
+	case SVM_EXIT_VMMCALL:
+		exit->reason = MV_X_HYPERCALL;
+		return;
+	case SVM_EXIT_XSETBV:
+		exit->reason = MV_X_XSETBV;
+		return;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_COND:
+		exit->reason = MV_X_VIRT_INSN;
+		return;
+	case SVM_EXIT_NPF:
+		exit->reason = MV_X_NPF;
+		exit->npf.gpa = c->exit_info2;
+		exit->npf.write = info1 & SVM_NPF_WRITE;
+		exit->npf.fetch = info1 & SVM_NPF_FETCH;
+		exit->npf.present = info1 & SVM_NPF_PRESENT;
+		return;
+	case SVM_EXIT_INVALID:
+		exit->reason = MV_X_FAIL_ENTRY;
+		exit->fail.hw_reason = code;
+		exit->fail.cause = svm_invalid_cause(vmcb);
+		return;
+	default:
+		exit->reason = MV_X_UNHANDLED;
+		exit->fail.hw_reason = code;
+		exit->fail.qual = info1;
+		exit->fail.info2 = c->exit_info2;
+		exit->fail.cause = "SVM exit code minivisor does not handle";
+		return;
+	}
+}
+
+/**
+ * svm_vcpu_run() - one VMRUN; see &mv_arch_ops.vcpu_run.
+ * @vcpu: the vCPU.
+ * @exit: filled with the exit.
+ *
+ * Return: 0.
+ */
+int svm_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb *vmcb = svm->vmcb;
+	int cpu = smp_processor_id();
+
+	/*
+	 * "TLB Control": translations tagged with this ASID on this CPU may be
+	 * from before (another vCPU that had the ASID, or an older table):
+	 * flush them on the first entry here, and always for the shared ASID.
+	 */
+	if (vcpu->cpu != cpu || !svm->asid) {
+		vmcb->control.tlb_control = svm_tlb_flush_kind();
+		vcpu->cpu = cpu;
+	} else {
+		vmcb->control.tlb_control = SVM_TLB_FLUSH_NOTHING;
+	}
+	vmcb->save.rax = vcpu->regs.rax;
+	vmcb->save.rsp = vcpu->regs.rsp;
+	vmcb->save.rip = vcpu->regs.rip;
+	vmcb->save.rflags = vcpu->regs.rflags;
+	/* No VMCB state is cached from before: minivisor edits it freely. */
+	vmcb->control.clean = 0;
+
+	/*
+	 * GIF=0 holds off interrupts and NMIs; with it clear, turning IF on is
+	 * safe, and makes a host interrupt in the guest an INTR intercept.
+	 */
+	asm volatile("clgi" : : : "memory");
+	native_irq_enable();
+	svm_vmrun(&vcpu->regs, svm->vmcb_pa, page_to_phys(this_cpu_read(svm_host_save)));
+	native_irq_disable();
+	asm volatile("stgi" : : : "memory");
+
+	vcpu->regs.rax = vmcb->save.rax;
+	vcpu->regs.rsp = vmcb->save.rsp;
+	vcpu->regs.rip = vmcb->save.rip;
+	vcpu->regs.rflags = vmcb->save.rflags;
+	vmcb->control.event_inj = 0;
+
+	/*
+	 * An event being delivered when the exit happened (an exception whose
+	 * IDT entry was not mapped yet, say) must be delivered again
+	 * ("Event Injection": EXITINTINFO).
+	 */
+	if (vmcb->control.exit_int_info & SVM_EVT_VALID)
+		vmcb->control.event_inj = vmcb->control.exit_int_info;
+
+	svm_decode_exit(vcpu, vmcb, exit);
+	return 0;
+}
+
+static void svm_seg_to_user(const struct vmcb_seg *v, struct mv_segment *u)
+{
+	u->base = v->base;
+	u->limit = v->limit;
+	u->selector = v->selector;
+	u->type = v->attrib & 0xf;
+	u->s = (v->attrib >> 4) & 1;
+	u->dpl = (v->attrib >> 5) & 3;
+	u->present = (v->attrib >> 7) & 1;
+	u->avl = (v->attrib >> 8) & 1;
+	u->l = (v->attrib >> 9) & 1;
+	u->db = (v->attrib >> 10) & 1;
+	u->g = (v->attrib >> 11) & 1;
+	u->unusable = !u->present;
+}
+
+static void svm_seg_from_user(struct vmcb_seg *v, const struct mv_segment *u)
+{
+	v->base = u->base;
+	v->limit = u->limit;
+	v->selector = u->selector;
+	v->attrib = (u->type & 0xf) | (!!u->s << 4) | ((u->dpl & 3) << 5) |
+		    (!!u->present << 7) | (!!u->avl << 8) | (!!u->l << 9) |
+		    (!!u->db << 10) | (!!u->g << 11);
+	if (u->unusable)
+		v->attrib = 0;
+}
+
+void svm_get_sregs(struct mv_vcpu *vcpu, struct mv_sregs *sregs)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb_save *s = &svm->vmcb->save;
+
+	svm_seg_to_user(&s->cs, &sregs->cs);
+	svm_seg_to_user(&s->ds, &sregs->ds);
+	svm_seg_to_user(&s->es, &sregs->es);
+	svm_seg_to_user(&s->fs, &sregs->fs);
+	svm_seg_to_user(&s->gs, &sregs->gs);
+	svm_seg_to_user(&s->ss, &sregs->ss);
+	svm_seg_to_user(&s->tr, &sregs->tr);
+	svm_seg_to_user(&s->ldtr, &sregs->ldt);
+	sregs->gdt.base = s->gdtr.base;
+	sregs->gdt.limit = s->gdtr.limit;
+	sregs->idt.base = s->idtr.base;
+	sregs->idt.limit = s->idtr.limit;
+	sregs->cr0 = s->cr0;
+	sregs->cr2 = s->cr2;
+	sregs->cr3 = s->cr3;
+	sregs->cr4 = s->cr4;
+	sregs->cr8 = svm->vmcb->control.int_ctl & SVM_INT_CTL_V_TPR;
+	sregs->efer = s->efer & ~(u64)EFER_SVME;
+}
+
+void svm_set_sregs(struct mv_vcpu *vcpu, const struct mv_sregs *sregs)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb_save *s = &svm->vmcb->save;
+
+	svm_seg_from_user(&s->cs, &sregs->cs);
+	svm_seg_from_user(&s->ds, &sregs->ds);
+	svm_seg_from_user(&s->es, &sregs->es);
+	svm_seg_from_user(&s->fs, &sregs->fs);
+	svm_seg_from_user(&s->gs, &sregs->gs);
+	svm_seg_from_user(&s->ss, &sregs->ss);
+	svm_seg_from_user(&s->tr, &sregs->tr);
+	svm_seg_from_user(&s->ldtr, &sregs->ldt);
+	s->gdtr.base = sregs->gdt.base;
+	s->gdtr.limit = sregs->gdt.limit;
+	s->idtr.base = sregs->idt.base;
+	s->idtr.limit = sregs->idt.limit;
+	s->cr0 = sregs->cr0;
+	s->cr2 = sregs->cr2;
+	s->cr3 = sregs->cr3;
+	s->cr4 = sregs->cr4;
+	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl & ~SVM_INT_CTL_V_TPR) |
+				     (sregs->cr8 & SVM_INT_CTL_V_TPR);
+	s->efer = sregs->efer | EFER_SVME;
+	/* "CPL": the VMCB holds it apart; in protected mode it is SS.DPL. */
+	s->cpl = (sregs->cr0 & X86_CR0_PE) ? sregs->ss.dpl : 0;
+}
+
+void svm_skip_insn(struct mv_vcpu *vcpu, unsigned int len)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	if (len)
+		vcpu->regs.rip += len;
+	else if (!WARN_ON_ONCE(!(svm_features & SVM_CPUID_FEAT_NRIPS)))
+		vcpu->regs.rip = svm->vmcb->control.next_rip;
+	if (!((svm->vmcb->save.efer & EFER_LMA) && (svm->vmcb->save.cs.attrib & BIT(9))))
+		vcpu->regs.rip = (u32)vcpu->regs.rip;
+	svm->vmcb->control.int_state &= ~SVM_INT_STATE_SHADOW;
+}
+
+void svm_inject_exception(struct mv_vcpu *vcpu, u8 vector, bool has_error, u32 error_code)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	svm->vmcb->control.event_inj = vector | SVM_EVT_TYPE_EXCEPTION | SVM_EVT_VALID |
+				       (has_error ? SVM_EVT_ERROR_VALID : 0) |
+				       ((u64)error_code << 32);
+}
