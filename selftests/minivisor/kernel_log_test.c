@@ -6,10 +6,28 @@
 
 #include "kselftest_harness.h"
 
+/* "WARNING: CPU:" is how WARN() starts; a bare "WARNING:" is also used by
+ * boot-time notices (hardware vulnerabilities) that say nothing about us.
+ */
 static const char *const bad_words[] = {
-	"WARNING:", "BUG:", "Oops", "general protection fault", "Call Trace:",
-	"soft lockup", "hard LOCKUP", "RCU stall", "unchecked MSR access",
+	"WARNING: CPU:", "BUG:", "Oops", "general protection fault", "Call Trace:",
+	"soft lockup", "hard LOCKUP", "rcu_sched self-detected stall",
+	"unchecked MSR access",
 };
+
+/* The kernel's own record: taint flag W (bit 9) is set by every WARN(). */
+TEST(not_tainted_by_a_warning)
+{
+	unsigned long taint = 0;
+	FILE *f = fopen("/proc/sys/kernel/tainted", "r");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%lu", &taint));
+	fclose(f);
+	EXPECT_EQ(0, taint & (1ul << 9)) {
+		TH_LOG("tainted %#lx: the kernel WARNed", taint);
+	}
+}
 
 TEST(no_warnings_in_kernel_log)
 {
