@@ -22,7 +22,7 @@ KVER ?= $(shell v=$$(uname -r); \
 	   if [ -d /lib/modules/$$v/build ]; then echo $$v; \
 	   else bash -c '. $(TOP)/tools/lib/common.sh; . $(TOP)/tools/lib/kernels.sh; mv_kernel_version 6.1'; fi)
 KDIR ?= /lib/modules/$(KVER)/build
-KMOD_OUT := $(BUILD)/kmod/$(KVER)
+KMOD_OUT = $(BUILD)/kmod/$(KVER)
 
 # Extra kbuild flags, e.g. KBUILD_FLAGS="W=1 C=1" (used by make check).
 KBUILD_FLAGS ?=
@@ -41,8 +41,34 @@ MVCTL_HDRS := $(wildcard $(TOP)/tools/mvctl/*.h) $(TOP)/uapi/minivisor.h
 TEST_SRCS  := $(wildcard $(TOP)/selftests/minivisor/*_test.c)
 TEST_HDRS  := $(wildcard $(TOP)/selftests/minivisor/*.h) $(TOP)/uapi/minivisor.h
 TEST_BINS  := $(patsubst $(TOP)/selftests/minivisor/%.c,$(BUILD)/selftests/%,$(TEST_SRCS))
+# The selftests link in mvctl's VM library.
+TEST_LIB_SRCS := $(TOP)/tools/mvctl/vm.c
+TEST_LIB_HDRS := $(TOP)/tools/mvctl/vm.h $(TOP)/tools/mvctl/bootinfo.h \
+		 $(TOP)/tools/guests/memtest.h
 
-.PHONY: all kmod user mvctl selftests demo check clean
+# Guests (tools/guests): flat binaries for mvctl create, built with the
+# host's gcc and binutils. Real mode: assembled and linked at 0x7c00.
+# Protected / long mode: C on the runtime in tools/guests/lib, linked at
+# 1 MiB (lib/guest.ld). Objects go to build/guests-obj, so that build/guests
+# (copied into the emulated machine as /guests) holds only the images.
+GUEST_SRC := $(TOP)/tools/guests
+GUEST_OBJ := $(BUILD)/guests-obj
+GUESTS_16 := hello16 exit42
+GUESTS_32 := hello32
+GUESTS_64 := hello64 memtest64
+GUEST_BINS := $(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_16) $(GUESTS_32) $(GUESTS_64))
+GUEST_CFLAGS := -O2 -g -Wall -Wextra $(USER_WERROR) -I$(TOP) -I$(GUEST_SRC)/lib \
+		-I$(GUEST_SRC) -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
+		-static -mno-red-zone -fno-stack-protector -mgeneral-regs-only \
+		-fno-asynchronous-unwind-tables -fcf-protection=none
+GUEST_LDFLAGS := -nostdlib -static --build-id=none -z noexecstack \
+		 --no-warn-rwx-segments
+GUEST_HDRS := $(wildcard $(GUEST_SRC)/*.h $(GUEST_SRC)/lib/*.h) \
+	      $(TOP)/tools/mvctl/bootinfo.h
+GUEST_LIB_32 := $(GUEST_OBJ)/32/entry32.o $(GUEST_OBJ)/32/lib.o
+GUEST_LIB_64 := $(GUEST_OBJ)/64/entry64.o $(GUEST_OBJ)/64/lib.o
+
+.PHONY: all kmod user mvctl selftests guests demo check bench bench-tools clean
 
 all: kmod mvctl
 
@@ -51,7 +77,7 @@ all: kmod mvctl
 kmod:
 	@test -d $(KDIR) || { echo "no kernel headers in $(KDIR): install linux-headers-$(KVER) (tools/setup-host does)" >&2; exit 1; }
 	@mkdir -p $(KMOD_OUT)
-	@cp -ru $(TOP)/Kbuild $(TOP)/kmod $(TOP)/uapi $(KMOD_OUT)/
+	@cp -r --preserve=timestamps $(TOP)/Kbuild $(TOP)/kmod $(TOP)/uapi $(KMOD_OUT)/
 	$(MAKE) -C $(KDIR) M=$(KMOD_OUT) $(KBUILD_FLAGS) modules
 
 mvctl: $(BUILD)/bin/mvctl
@@ -65,19 +91,86 @@ selftests: $(TEST_BINS) $(BUILD)/selftests/run_all
 $(KSFT_DIR)/kselftest_harness.h:
 	$(TOP)/tools/setup-host
 
-$(BUILD)/selftests/%: $(TOP)/selftests/minivisor/%.c $(TEST_HDRS) $(KSFT_DIR)/kselftest_harness.h
+$(BUILD)/selftests/%: $(TOP)/selftests/minivisor/%.c $(TEST_HDRS) $(TEST_LIB_SRCS) \
+		     $(TEST_LIB_HDRS) $(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_TEST) -I$(KSFT_DIR) -o $@ $<
+	$(CC) $(CFLAGS_TEST) -pthread -I$(KSFT_DIR) -o $@ $< $(TEST_LIB_SRCS)
 
 $(BUILD)/selftests/run_all: $(TOP)/selftests/minivisor/run_all.sh
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
 
-user: mvctl selftests
-	@mkdir -p $(BUILD)/guests
+guests: $(GUEST_BINS)
 
+$(BUILD)/guests/hello16.bin: $(GUEST_SRC)/hello16.S
+$(BUILD)/guests/exit42.bin: $(GUEST_SRC)/hello16.S
+$(BUILD)/guests/exit42.bin: GUEST_DEFS := -DEXIT_STATUS=42
+$(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_16)):
+	@mkdir -p $(dir $@) $(GUEST_OBJ)/16
+	$(CC) -m32 -c $(GUEST_DEFS) -o $(GUEST_OBJ)/16/$(basename $(@F)).o $<
+	$(LD) -m elf_i386 $(GUEST_LDFLAGS) -Ttext=0x7c00 -e _start \
+		-o $(GUEST_OBJ)/16/$(basename $(@F)).elf $(GUEST_OBJ)/16/$(basename $(@F)).o
+	objcopy -O binary $(GUEST_OBJ)/16/$(basename $(@F)).elf $@
+
+$(GUEST_OBJ)/32/%.o: $(GUEST_SRC)/%.c $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(GUEST_CFLAGS) -c -o $@ $<
+$(GUEST_OBJ)/32/%.o: $(GUEST_SRC)/lib/%.c $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(GUEST_CFLAGS) -c -o $@ $<
+$(GUEST_OBJ)/32/%.o: $(GUEST_SRC)/lib/%.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c -o $@ $<
+$(GUEST_OBJ)/64/%.o: $(GUEST_SRC)/%.c $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -m64 $(GUEST_CFLAGS) -c -o $@ $<
+$(GUEST_OBJ)/64/%.o: $(GUEST_SRC)/lib/%.c $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -m64 $(GUEST_CFLAGS) -c -o $@ $<
+$(GUEST_OBJ)/64/%.o: $(GUEST_SRC)/lib/%.S
+	@mkdir -p $(dir $@)
+	$(CC) -m64 -c -o $@ $<
+
+$(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_32)): $(BUILD)/guests/%.bin: \
+		$(GUEST_OBJ)/32/%.o $(GUEST_LIB_32) $(GUEST_SRC)/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(LD) -m elf_i386 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/guest.ld \
+		-o $(GUEST_OBJ)/32/$*.elf $(GUEST_LIB_32) $<
+	objcopy -O binary $(GUEST_OBJ)/32/$*.elf $@
+
+$(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_64)): $(BUILD)/guests/%.bin: \
+		$(GUEST_OBJ)/64/%.o $(GUEST_LIB_64) $(GUEST_SRC)/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/guest.ld \
+		-o $(GUEST_OBJ)/64/$*.elf $(GUEST_LIB_64) $<
+	objcopy -O binary $(GUEST_OBJ)/64/$*.elf $@
+
+user: mvctl selftests guests
+
+# The demo: what this host offers, then a 64-bit guest with 512 MiB.
 demo:
-	$(TOP)/tools/nested-run --machine qemu-svm --kernel 6.1 -- mvctl info
+	$(TOP)/tools/nested-run --machine qemu-svm --kernel 6.1 -- \
+		sh -c 'mvctl info && mvctl create --mem 512M --image /guests/hello64.bin --stats'
+
+# Benchmarks (tools/bench): figures next to KVM, not a test.
+BENCH_OUT := $(BUILD)/bench
+BENCH_SRCS := $(addprefix $(TOP)/tools/bench/,mvbench.c backend_mv.c backend_kvm.c)
+
+bench-tools: $(BENCH_OUT)/mvbench $(BENCH_OUT)/bench-guest.bin
+
+$(BENCH_OUT)/mvbench: $(BENCH_SRCS) $(wildcard $(TOP)/tools/bench/*.h) $(TOP)/uapi/minivisor.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -I$(TOP)/tools/bench -o $@ $(BENCH_SRCS)
+
+$(BENCH_OUT)/bench-guest.bin: $(TOP)/tools/bench/guest.S $(TOP)/tools/bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c -I$(TOP)/tools/bench -o $(BENCH_OUT)/guest.o $<
+	$(LD) -m elf_i386 -Ttext=0x10000 -e _start --build-id=none \
+		-o $(BENCH_OUT)/guest.elf $(BENCH_OUT)/guest.o
+	objcopy -O binary $(BENCH_OUT)/guest.elf $@
+
+bench:
+	$(TOP)/tools/bench/run
 
 check:
 	$(TOP)/tools/check

@@ -25,6 +25,7 @@ enum { EAX, EBX, ECX, EDX };
 #define C1_ECX_PDCM		BIT(15)
 #define C1_ECX_X2APIC		BIT(21)
 #define C1_ECX_TSC_DEADLINE	BIT(24)
+#define C1_ECX_XSAVE		BIT(26)
 #define C1_ECX_OSXSAVE		BIT(27)
 #define C1_ECX_HYPERVISOR	BIT(31)
 /* CPUID.1:EDX */
@@ -78,6 +79,8 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 			      C1_ECX_PDCM | C1_ECX_X2APIC | C1_ECX_TSC_DEADLINE |
 			      C1_ECX_OSXSAVE);
 		out[ECX] |= C1_ECX_HYPERVISOR;
+		if (!mv_fpu_supported_xcr0())
+			out[ECX] &= ~C1_ECX_XSAVE;	/* saved with FXSAVE only */
 		/* OSXSAVE mirrors the guest's own CR4.OSXSAVE. */
 		mv_arch->get_sregs(vcpu, &sregs);
 		if (sregs.cr4 & X86_CR4_OSXSAVE)
@@ -102,7 +105,9 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 		break;
 	case 0xd:
 		/* XSAVE leaves describe the host's XCR0; keep the guest within it. */
-		if (subleaf == 0) {
+		if (!mv_fpu_supported_xcr0())
+			memset(out, 0, 4 * sizeof(u32));
+		else if (subleaf == 0) {
 			out[EAX] &= (u32)mv_fpu_supported_xcr0();
 			out[EDX] &= (u32)(mv_fpu_supported_xcr0() >> 32);
 		}

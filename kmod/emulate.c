@@ -169,12 +169,18 @@ static int decode_mov(const struct mv_sregs *s, const u8 *b, int avail, struct m
 
 	op = b[p++];
 	switch (op) {
-	case 0x88: in->write = true; in->size = 1; break;
-	case 0x89: in->write = true; in->size = opsz; break;
-	case 0x8a: in->size = 1; break;
-	case 0x8b: in->size = opsz; break;
-	case 0xc6: in->write = true; in->size = 1; in->has_imm = true; break;
-	case 0xc7: in->write = true; in->size = opsz; in->has_imm = true; break;
+	case 0x88:	/* MOV r/m8, r8 */
+	case 0x89:	/* MOV r/m, r */
+	case 0xc6:	/* MOV r/m8, imm8 */
+	case 0xc7:	/* MOV r/m, imm */
+		in->write = true;
+		in->has_imm = op >= 0xc6;
+		in->size = (op & 1) ? opsz : 1;
+		break;
+	case 0x8a:	/* MOV r8, r/m8 */
+	case 0x8b:	/* MOV r, r/m */
+		in->size = (op & 1) ? opsz : 1;
+		break;
 	case 0x0f:
 		if (p >= avail || (b[p] != 0xb6 && b[p] != 0xb7))
 			return -EINVAL;

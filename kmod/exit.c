@@ -72,6 +72,10 @@ static int mv_exit_xsetbv(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	struct mv_sregs sregs;
 
 	mv_arch->get_sregs(vcpu, &sregs);
+	if (!mv_fpu_supported_xcr0() || !(sregs.cr4 & X86_CR4_OSXSAVE)) {
+		mv_vcpu_inject_ud(vcpu);	/* as without XSAVE / CR4.OSXSAVE */
+		return 1;
+	}
 	if (vcpu->regs.rcx != XCR_XFEATURE_ENABLED_MASK || sregs.ss.dpl != 0 ||
 	    !(val & XFEATURE_MASK_FP) || (val & ~mv_fpu_supported_xcr0()) ||
 	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
@@ -132,6 +136,12 @@ static int mv_exit_npf(struct mv_vcpu *vcpu, struct mv_exit *exit)
 static int mv_exit_hypercall(struct mv_vcpu *vcpu, struct mv_exit *exit)
 {
 	struct mv_run *run = vcpu->run;
+
+	if (vcpu->regs.rax == MV_HYPERCALL_NOP) {
+		vcpu->regs.rax = 0;
+		mv_skip(vcpu, exit, LEN_VMCALL);
+		return 1;
+	}
 
 	run->exit_reason = MV_EXIT_HYPERCALL;
 	memset(&run->hypercall, 0, sizeof(run->hypercall));

@@ -8,6 +8,8 @@
  * after the exit. XSAVE/XRSTOR run under the host's XCR0, which covers every
  * feature the guest may enable; the guest's own XCR0 is live only while it
  * runs (SDM vol. 1 "Managing State Using the XSAVE Feature Set").
+ * A host kernel without XSAVE (Bochs' CPU models, "noxsave") gets
+ * FXSAVE/FXRSTOR of the x87 and SSE state, and the guest sees no XSAVE.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -19,22 +21,31 @@
 
 static unsigned int mv_fpu_size;
 static u64 mv_host_xcr0;
+static bool mv_use_xsave;
 
 /* Legacy area: FCW at 0, MXCSR at 24 (SDM vol. 1 "FXSAVE" layout). */
 #define FXSAVE_FCW	0
 #define FXSAVE_MXCSR	24
 
 /**
- * mv_fpu_setup() - learn the XSAVE area size; minivisor needs XSAVE.
+ * mv_fpu_setup() - learn how to save guest FPU state: the XSAVE area size,
+ * or FXSAVE's 512 bytes on a host without XSAVE.
  *
- * Return: 0 or -EOPNOTSUPP.
+ * Return: 0 or -EOPNOTSUPP (no FXSR either).
  */
 int mv_fpu_setup(void)
 {
 	u32 eax, ebx, ecx, edx;
 
-	if (!boot_cpu_has(X86_FEATURE_XSAVE) || !(native_read_cr4() & X86_CR4_OSXSAVE))
-		return -EOPNOTSUPP;
+	mv_use_xsave = boot_cpu_has(X86_FEATURE_XSAVE) &&
+		       (native_read_cr4() & X86_CR4_OSXSAVE);
+	if (!mv_use_xsave) {
+		if (!boot_cpu_has(X86_FEATURE_FXSR))
+			return -EOPNOTSUPP;
+		mv_host_xcr0 = 0;
+		mv_fpu_size = 512;
+		return 0;
+	}
 	mv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	/* CPUID.(EAX=0DH,ECX=0):EBX: size for the features enabled in XCR0 */
 	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
@@ -42,7 +53,9 @@ int mv_fpu_setup(void)
 	return 0;
 }
 
-/* The guest may enable what the host has enabled (and nothing else). */
+/* The guest may enable what the host has enabled (and nothing else);
+ * 0 when the host has no XSAVE (the guest is not offered it).
+ */
 u64 mv_fpu_supported_xcr0(void)
 {
 	return mv_host_xcr0;
@@ -90,6 +103,10 @@ static void mv_xsave(void *area, u64 mask)
 void mv_fpu_load_guest(struct mv_vcpu *vcpu)
 {
 	kernel_fpu_begin();
+	if (!mv_use_xsave) {
+		asm volatile("fxrstor64 %0" : : "m" (*(u8 *)vcpu->fpu) : "memory");
+		return;
+	}
 	mv_xrstor(vcpu->fpu, mv_host_xcr0);
 	if (vcpu->guest_xcr0 != mv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->guest_xcr0);
@@ -101,6 +118,11 @@ void mv_fpu_load_guest(struct mv_vcpu *vcpu)
  */
 void mv_fpu_put_guest(struct mv_vcpu *vcpu)
 {
+	if (!mv_use_xsave) {
+		asm volatile("fxsave64 %0" : "+m" (*(u8 *)vcpu->fpu) : : "memory");
+		kernel_fpu_end();
+		return;
+	}
 	if (vcpu->guest_xcr0 != mv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, mv_host_xcr0);
 	mv_xsave(vcpu->fpu, mv_host_xcr0);

@@ -312,7 +312,7 @@ static int __init mv_init(void)
 		return ret;
 	ret = mv_fpu_setup();
 	if (ret) {
-		pr_err("minivisor needs XSAVE enabled by the host kernel\n");
+		pr_err("minivisor needs FXSAVE or XSAVE\n");
 		return ret;
 	}
 

@@ -48,7 +48,7 @@ static bool chunk_fits(struct mv_memslot *slot, u64 gfn)
 {
 	u64 first = gfn & ~(CHUNK_PAGES - 1);
 
-	return first >= slot->base_gfn &&
+	return !(slot->flags & MV_MEM_SMALL_PAGES) && first >= slot->base_gfn &&
 	       first + CHUNK_PAGES <= slot->base_gfn + slot->npages;
 }
 

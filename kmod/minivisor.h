@@ -183,10 +183,12 @@ struct mv_exit {
  * struct mv_memslot - one guest RAM region (&struct mv_memory_region).
  * @base_gfn: first guest frame.
  * @npages: frames in the region; 0 for an unused slot.
+ * @flags: MV_MEM_* flags.
  */
 struct mv_memslot {
 	u64 base_gfn;
 	u64 npages;
+	u32 flags;
 };
 
 /**

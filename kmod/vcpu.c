@@ -189,7 +189,7 @@ static u64 mv_cr4_valid(void)
 		v |= X86_CR4_FSGSBASE;
 	if (boot_cpu_has(X86_FEATURE_PCID))
 		v |= X86_CR4_PCIDE;
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
+	if (mv_fpu_supported_xcr0())
 		v |= X86_CR4_OSXSAVE;
 	if (boot_cpu_has(X86_FEATURE_SMEP))
 		v |= X86_CR4_SMEP;
@@ -207,10 +207,19 @@ static u64 mv_cr4_valid(void)
  */
 static int mv_sregs_valid(const struct mv_sregs *s)
 {
+	const struct mv_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
 	bool lme = s->efer & EFER_LME, pg = s->cr0 & X86_CR0_PG;
+	int i;
 
-	if (!mv_zeroed(s->reserved, sizeof(s->reserved)))
+	if (!mv_zeroed(s->reserved, sizeof(s->reserved)) ||
+	    !mv_zeroed(s->gdt.padding, sizeof(s->gdt.padding)) ||
+	    !mv_zeroed(s->idt.padding, sizeof(s->idt.padding)))
 		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		if (segs[i]->padding)
+			return -EINVAL;
 	if ((s->cr0 & ~CR0_VALID) || (pg && !(s->cr0 & X86_CR0_PE)) ||
 	    ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD)))
 		return -EINVAL;
@@ -352,7 +361,7 @@ int mv_vcpu_create(struct mv_vm *vm, unsigned long id)
 	mutex_init(&vcpu->lock);
 	vcpu->regs.rflags = BIT(1);
 	vcpu->regs.rip = 0xfff0;
-	vcpu->guest_xcr0 = XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
+	vcpu->guest_xcr0 = mv_fpu_supported_xcr0() ? XFEATURE_MASK_FP | XFEATURE_MASK_SSE : 0;
 	vcpu->pat = 0x0007040600070406ULL;	/* power-on value */
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->fpu = mv_fpu_alloc();

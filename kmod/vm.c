@@ -52,13 +52,14 @@ static int mv_vm_set_region(struct mv_vm *vm, struct mv_memory_region __user *ur
 
 	if (copy_from_user(&r, uregion, sizeof(r)))
 		return -EFAULT;
-	if (r.slot >= MV_MAX_MEMORY_REGIONS || r.flags ||
+	if (r.slot >= MV_MAX_MEMORY_REGIONS || (r.flags & ~MV_MEM_SMALL_PAGES) ||
 	    !mv_zeroed(r.reserved, sizeof(r.reserved)))
 		return -EINVAL;
 	if (!r.size || !PAGE_ALIGNED(r.size) || !PAGE_ALIGNED(r.guest_phys_addr) ||
-	    r.size > MV_MAX_MEMORY || r.guest_phys_addr >= maxphys ||
-	    r.size > maxphys - r.guest_phys_addr)
+	    r.guest_phys_addr >= maxphys || r.size > maxphys - r.guest_phys_addr)
 		return -EINVAL;
+	if (r.size > MV_MAX_MEMORY)
+		return -E2BIG;
 	gfn = r.guest_phys_addr >> PAGE_SHIFT;
 	npages = r.size >> PAGE_SHIFT;
 
@@ -81,6 +82,7 @@ static int mv_vm_set_region(struct mv_vm *vm, struct mv_memory_region __user *ur
 	}
 	vm->slots[r.slot].base_gfn = gfn;
 	vm->slots[r.slot].npages = npages;
+	vm->slots[r.slot].flags = r.flags;
 out:
 	mutex_unlock(&vm->mem_lock);
 	mutex_unlock(&vm->lock);

@@ -112,7 +112,7 @@ enum mv_vendor {
 /**
  * struct mv_memory_region - guest RAM at a guest-physical range.
  * @slot: 0 .. %MV_MAX_MEMORY_REGIONS - 1.
- * @flags: must be 0.
+ * @flags: 0, or %MV_MEM_SMALL_PAGES.
  * @guest_phys_addr: start, 4 KiB aligned.
  * @size: bytes, 4 KiB aligned, non-zero; regions may not overlap.
  * @reserved: must be 0.
@@ -120,8 +120,9 @@ enum mv_vendor {
  * The module allocates zeroed pages on first touch (by the guest or through
  * mmap), 2 MiB at a time where the range allows, charged to the memory
  * cgroup of the process that created the VM. A region cannot be changed or
- * removed once set (-EEXIST); guest accesses outside every region are MMIO
- * exits.
+ * removed once set (-EEXIST, also for a range overlapping another region);
+ * guest accesses outside every region are MMIO exits. More than
+ * %MV_MAX_MEMORY in all is -E2BIG.
  */
 struct mv_memory_region {
 	__u32 slot;
@@ -130,6 +131,12 @@ struct mv_memory_region {
 	__u64 size;
 	__u64 reserved[5];
 };
+
+/**
+ * define MV_MEM_SMALL_PAGES - &mv_memory_region.flags: allocate and map
+ * 4 KiB at a time, never 2 MiB (for measuring the difference).
+ */
+#define MV_MEM_SMALL_PAGES	(1U << 0)
 
 /** define MV_SET_MEMORY_REGION - VM fd: add a &struct mv_memory_region. */
 #define MV_SET_MEMORY_REGION	_IOW(MV_IO, 0x10, struct mv_memory_region)
@@ -364,6 +371,13 @@ enum mv_stat {
 
 /** define MV_GET_VCPU_STATS - vCPU fd: read &struct mv_vcpu_stats. */
 #define MV_GET_VCPU_STATS	_IOR(MV_IO, 0x25, struct mv_vcpu_stats)
+
+/**
+ * define MV_HYPERCALL_NOP - hypercall number answered in the kernel with
+ * RAX = 0, without an exit to userspace: the cheapest guest-host round trip.
+ * Every other number is an %MV_EXIT_HYPERCALL.
+ */
+#define MV_HYPERCALL_NOP	0x4d560000
 
 /**
  * define MV_CPUID_SIGNATURE - what a guest reads in EBX, ECX, EDX of CPUID

@@ -13,6 +13,9 @@
 extern u32 svm_features;	/* CPUID Fn8000_000A_EDX */
 extern u32 svm_nr_asids;	/* CPUID Fn8000_000A_EBX */
 
+/* vmrun.S */
+void svm_vmrun(struct mv_regs *regs, u64 vmcb_pa, u64 host_save_pa);
+
 int svm_hw_setup(void);
 void svm_hw_unsetup(void);
 u64 svm_host_save_pa(void);

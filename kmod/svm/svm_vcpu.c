@@ -27,8 +27,6 @@ static_assert(offsetof(struct mv_regs, rdi) == 40);
 static_assert(offsetof(struct mv_regs, rbp) == 56);
 static_assert(offsetof(struct mv_regs, r15) == 120);
 
-void svm_vmrun(struct mv_regs *regs, u64 vmcb_pa, u64 host_save_pa);
-
 /* I/O and MSR permission maps: 12 KiB and 8 KiB ("IOIO Intercepts",
  * "MSR Intercepts"); all ones: every port and every MSR is intercepted.
  */

@@ -19,6 +19,10 @@ static int mvctl_help(int argc, char **argv);
 static const struct mvctl_cmd mvctl_cmds[] = {
 	{ "info", "print what this host's minivisor can do",
 	  "mvctl info [--json]", mvctl_info },
+	{ "create", "run a guest image in a new VM",
+	  "mvctl create --mem SIZE --image FILE [--load-addr GPA] [--entry GPA]\n"
+	  "             [--mode real|protected|long] [--vcpus 1] [--stats]",
+	  mvctl_create },
 	{ "help", "list the commands, or explain one",
 	  "mvctl help [COMMAND]", mvctl_help },
 };

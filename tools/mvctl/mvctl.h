@@ -7,6 +7,7 @@
 #define MVCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -25,8 +26,31 @@ struct mvctl_cmd {
 };
 
 int mvctl_info(int argc, char **argv);
+int mvctl_create(int argc, char **argv);
 
 /* Open /dev/minivisor, or print why not (module not loaded, ...) and return -1. */
 int mv_open_system(void);
+
+/**
+ * struct mvctl_serial - a 16550A UART at MVCTL_SERIAL_BASE (serial.c).
+ * @out_fd: where transmitted bytes go (-1: nowhere).
+ * @transmitted: bytes transmitted so far.
+ * @ier: @fcr: @lcr: @mcr: @scr: @dll: @dlm: the registers it keeps.
+ */
+struct mvctl_serial {
+	int out_fd;
+	uint64_t transmitted;
+	uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
+};
+
+#define MVCTL_SERIAL_BASE	0x3f8	/* COM1 */
+
+void mvctl_serial_init(struct mvctl_serial *s, int out_fd);
+/*
+ * Port I/O of @size bytes at @port: false if the port is not the UART's,
+ * else handled (@data filled in for an IN).
+ */
+bool mvctl_serial_io(struct mvctl_serial *s, uint16_t port, bool in,
+		     uint8_t *data, unsigned int size);
 
 #endif /* MVCTL_H */

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A VM with one RAM region at guest-physical 0, its vCPUs and the register
+ * state for real, protected and long mode. Used by `mvctl create` and
+ * compiled into the selftests. Nothing here prints or exits: every function
+ * returns 0 or a negative errno.
+ */
+#ifndef MVCTL_VM_H
+#define MVCTL_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi/minivisor.h"
+#include "bootinfo.h"
+
+/**
+ * struct mvctl_vm - a VM and its RAM.
+ * @fd: the VM fd, -1 if none.
+ * @mem: guest RAM, guest-physical 0 .. @mem_size, MAP_SHARED.
+ * @mem_size: bytes.
+ */
+struct mvctl_vm {
+	int fd;
+	uint8_t *mem;
+	uint64_t mem_size;
+};
+
+/**
+ * struct mvctl_vcpu - a vCPU.
+ * @fd: the vCPU fd, -1 if none.
+ * @run: its shared page.
+ */
+struct mvctl_vcpu {
+	int fd;
+	struct mv_run *run;
+};
+
+enum mvctl_mode {
+	MVCTL_MODE_REAL,
+	MVCTL_MODE_PROTECTED,
+	MVCTL_MODE_LONG,
+};
+
+/* CR0, CR4 and EFER bits used for the modes. */
+#define MVCTL_CR0_PE		(1ull << 0)
+#define MVCTL_CR0_MP		(1ull << 1)
+#define MVCTL_CR0_ET		(1ull << 4)
+#define MVCTL_CR0_NE		(1ull << 5)
+#define MVCTL_CR0_WP		(1ull << 16)
+#define MVCTL_CR0_PG		(1ull << 31)
+#define MVCTL_CR4_PAE		(1ull << 5)
+#define MVCTL_CR4_OSFXSR	(1ull << 9)
+#define MVCTL_CR4_OSXMMEXCPT	(1ull << 10)
+#define MVCTL_EFER_LME		(1ull << 8)
+#define MVCTL_EFER_LMA		(1ull << 10)
+
+/* Default load address (and entry) for each mode. */
+#define MVCTL_REAL_LOAD		0x7c00
+#define MVCTL_REAL_SP		0x7c00
+#define MVCTL_PM_LOAD		0x100000
+
+/*
+ * Create a VM on @sys_fd with @mem_size bytes of RAM at guest-physical 0
+ * (slot 0) and map it. On failure nothing is left behind.
+ */
+int mvctl_vm_create(struct mvctl_vm *vm, int sys_fd, uint64_t mem_size);
+void mvctl_vm_destroy(struct mvctl_vm *vm);
+
+/* Create vCPU @id and map its struct mv_run. */
+int mvctl_vcpu_create(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu, unsigned int id);
+void mvctl_vcpu_destroy(struct mvctl_vcpu *vcpu);
+
+/* Copy @len bytes to guest-physical @gpa: -ERANGE if outside RAM. */
+int mvctl_load(struct mvctl_vm *vm, uint64_t gpa, const void *data, size_t len);
+/* Load a file at @gpa; its size in *@len. -EFBIG if it does not fit. */
+int mvctl_load_file(struct mvctl_vm *vm, uint64_t gpa, const char *path, size_t *len);
+
+/*
+ * Put the vCPU in @mode with RIP = @entry, building what the mode needs in
+ * guest memory (bootinfo.h). -ENOSPC if RAM is too small for the low-memory
+ * layout, -ERANGE if @entry cannot be reached in real mode.
+ */
+int mvctl_setup_mode(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
+		     enum mvctl_mode mode, uint64_t entry);
+
+/* "512M", "1G", "4096K", "65536": bytes. -EINVAL if unparsable, -ERANGE if too big. */
+int mvctl_parse_size(const char *s, uint64_t *bytes);
+/* "real", "protected", "long": the mode, or -EINVAL. */
+int mvctl_parse_mode(const char *s);
+const char *mvctl_mode_name(enum mvctl_mode mode);
+/* Names of MV_EXIT_* and MV_STAT_* values ("?" if unknown). */
+const char *mvctl_exit_name(uint32_t reason);
+const char *mvctl_stat_name(unsigned int stat);
+
+#endif /* MVCTL_VM_H */
