@@ -44,6 +44,8 @@ enum { EAX, EBX, ECX, EDX };
 #define C7_EBX_MPX		BIT(14)
 #define C7_EBX_PQE		BIT(15)
 #define C7_EBX_INTEL_PT		BIT(25)
+#define C7_ECX_PKU		BIT(3)
+#define C7_ECX_OSPKE		BIT(4)
 #define C7_ECX_WAITPKG		BIT(5)
 #define C7_ECX_SGX_LC		BIT(30)
 
@@ -100,7 +102,10 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 		if (subleaf == 0) {
 			out[EBX] &= ~(C7_EBX_SGX | C7_EBX_HLE | C7_EBX_RTM | C7_EBX_PQM |
 				      C7_EBX_MPX | C7_EBX_PQE | C7_EBX_INTEL_PT);
-			out[ECX] &= ~(C7_ECX_WAITPKG | C7_ECX_SGX_LC);
+			out[ECX] &= ~(C7_ECX_PKU | C7_ECX_OSPKE | C7_ECX_WAITPKG |
+				      C7_ECX_SGX_LC);
+			out[EDX] &= ~(BIT(24) | BIT(25));	/* AMX-BF16, AMX-TILE */
+			out[EDX] &= ~BIT(22);			/* AMX-INT8 */
 		}
 		break;
 	case 0xd:

@@ -95,11 +95,10 @@ static int gva_to_gpa(struct mv_vcpu *vcpu, const struct mv_sregs *s, u64 gva, u
 /* Fetch up to MAX_INSN_LEN bytes at CS:RIP, page by page. */
 static int fetch_insn(struct mv_vcpu *vcpu, const struct mv_sregs *s, u8 *buf)
 {
-	u64 lin = s->cs.base + vcpu->regs.rip, gpa;
+	bool long64 = (s->efer & EFER_LMA) && s->cs.l;
+	u64 lin = long64 ? vcpu->regs.rip : (u32)(s->cs.base + vcpu->regs.rip), gpa;
 	unsigned int done = 0;
 
-	if (!(s->efer & EFER_LMA) || !s->cs.l)
-		lin = (u32)lin;
 	while (done < MAX_INSN_LEN) {
 		unsigned int n = min_t(unsigned int, MAX_INSN_LEN - done,
 				       PAGE_SIZE - offset_in_page(lin + done));

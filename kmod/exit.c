@@ -76,7 +76,7 @@ static int mv_exit_xsetbv(struct mv_vcpu *vcpu, struct mv_exit *exit)
 		mv_vcpu_inject_ud(vcpu);	/* as without XSAVE / CR4.OSXSAVE */
 		return 1;
 	}
-	if (vcpu->regs.rcx != XCR_XFEATURE_ENABLED_MASK || sregs.ss.dpl != 0 ||
+	if ((u32)vcpu->regs.rcx != XCR_XFEATURE_ENABLED_MASK || sregs.ss.dpl != 0 ||
 	    !(val & XFEATURE_MASK_FP) || (val & ~mv_fpu_supported_xcr0()) ||
 	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
 	    ((val & avx512) && (val & avx512) != avx512) ||
@@ -102,8 +102,10 @@ static int mv_exit_io(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	run->io.size = exit->io.size;
 	run->io.port = exit->io.port;
 	run->io.count = 1;
-	if (exit->io.in)
+	if (exit->io.in) {
 		vcpu->pending = MV_PENDING_IO_IN;
+		vcpu->pending_len = exit->io.size;
+	}
 	else
 		memcpy(run->io.data, &vcpu->regs.rax, exit->io.size);
 	/* IN/OUT are 1 or 2 bytes plus prefixes: only the backend knows. */
@@ -124,12 +126,15 @@ static int mv_exit_npf(struct mv_vcpu *vcpu, struct mv_exit *exit)
 						      "out of memory for guest RAM");
 		if (ret != -EFAULT)
 			return ret;
-	} else if (mv_mem_slot(vcpu->vm, exit->npf.gpa >> PAGE_SHIFT)) {
+	} else if (mv_mem_is_ram(vcpu->vm, exit->npf.gpa)) {
 		/* Guest RAM is mapped read/write/execute: this cannot happen. */
 		return mv_vcpu_internal_error(vcpu, MV_INTERNAL_UNHANDLED_EXIT, exit->npf.gpa,
 					      "permission fault on guest RAM");
 	}
 	vcpu->stats.by_reason[MV_STAT_MMIO]++;
+	if (exit->npf.not_data || exit->npf.fetch)
+		return mv_vcpu_internal_error(vcpu, MV_INTERNAL_EMULATION, exit->npf.gpa,
+					      "guest page tables, IDT, stack or code outside RAM");
 	return mv_emulate_mmio(vcpu, exit->npf.gpa);
 }
 
@@ -233,6 +238,7 @@ int mv_handle_exit(struct mv_vcpu *vcpu, struct mv_exit *exit)
 		mv_vcpu_inject_ud(vcpu);
 		return 1;
 	case MV_X_SHUTDOWN:
+		vcpu->shut_down = true;
 		run->exit_reason = MV_EXIT_SHUTDOWN;
 		memset(&run->shutdown, 0, sizeof(run->shutdown));
 		run->shutdown.rip = vcpu->regs.rip;

@@ -6,7 +6,8 @@
  * (kernel_fpu_begin() saves the task's user state, which comes back on the
  * way to userspace), loads the guest's XSAVE image, and saves it again
  * after the exit. XSAVE/XRSTOR run under the host's XCR0, which covers every
- * feature the guest may enable; the guest's own XCR0 is live only while it
+ * feature the guest may enable, and name only those features (so the host
+ * process's PKRU is never touched); the guest's own XCR0 is live only while it
  * runs (SDM vol. 1 "Managing State Using the XSAVE Feature Set").
  * A host kernel without XSAVE (Bochs' CPU models, "noxsave") gets
  * FXSAVE/FXRSTOR of the x87 and SSE state, and the guest sees no XSAVE.
@@ -53,12 +54,17 @@ int mv_fpu_setup(void)
 	return 0;
 }
 
-/* The guest may enable what the host has enabled (and nothing else);
- * 0 when the host has no XSAVE (the guest is not offered it).
+/*
+ * What the guest may put in XCR0: x87, SSE, AVX and AVX-512, where the host
+ * has them; 0 when the host has no XSAVE (the guest is not offered it). Not
+ * PKRU (its register is the host process's; the guest sees no PKU), not AMX
+ * (it needs XFD handling), not MPX or supervisor states.
  */
 u64 mv_fpu_supported_xcr0(void)
 {
-	return mv_host_xcr0;
+	return mv_host_xcr0 & (XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM |
+			       XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
+			       XFEATURE_MASK_Hi16_ZMM);
 }
 
 void *mv_fpu_alloc(void)
@@ -107,7 +113,7 @@ void mv_fpu_load_guest(struct mv_vcpu *vcpu)
 		asm volatile("fxrstor64 %0" : : "m" (*(u8 *)vcpu->fpu) : "memory");
 		return;
 	}
-	mv_xrstor(vcpu->fpu, mv_host_xcr0);
+	mv_xrstor(vcpu->fpu, mv_fpu_supported_xcr0());
 	if (vcpu->guest_xcr0 != mv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->guest_xcr0);
 }
@@ -125,6 +131,6 @@ void mv_fpu_put_guest(struct mv_vcpu *vcpu)
 	}
 	if (vcpu->guest_xcr0 != mv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, mv_host_xcr0);
-	mv_xsave(vcpu->fpu, mv_host_xcr0);
+	mv_xsave(vcpu->fpu, mv_fpu_supported_xcr0());
 	kernel_fpu_end();
 }

@@ -43,6 +43,23 @@ struct mv_memslot *mv_mem_slot(struct mv_vm *vm, u64 gfn)
 	return NULL;
 }
 
+/**
+ * mv_mem_is_ram() - is @gpa inside a memory region?
+ * @vm: the VM.
+ * @gpa: guest-physical address.
+ *
+ * Return: true for guest RAM.
+ */
+bool mv_mem_is_ram(struct mv_vm *vm, u64 gpa)
+{
+	bool ram;
+
+	mutex_lock(&vm->mem_lock);
+	ram = mv_mem_slot(vm, gpa >> PAGE_SHIFT);
+	mutex_unlock(&vm->mem_lock);
+	return ram;
+}
+
 /* Can the whole 2 MiB chunk of @gfn be RAM of @slot? */
 static bool chunk_fits(struct mv_memslot *slot, u64 gfn)
 {
@@ -50,6 +67,14 @@ static bool chunk_fits(struct mv_memslot *slot, u64 gfn)
 
 	return !(slot->flags & MV_MEM_SMALL_PAGES) && first >= slot->base_gfn &&
 	       first + CHUNK_PAGES <= slot->base_gfn + slot->npages;
+}
+
+/* No page of @gfn's 2 MiB chunk is allocated yet (an earlier 4 KiB fallback). */
+static bool chunk_empty(struct mv_vm *vm, u64 gfn)
+{
+	unsigned long first = gfn & ~(CHUNK_PAGES - 1);
+
+	return !xa_find(&vm->pages, &first, first + CHUNK_PAGES - 1, XA_PRESENT);
 }
 
 /*
@@ -68,7 +93,7 @@ static int mem_alloc(struct mv_vm *vm, struct mv_memslot *slot, u64 gfn)
 	int ret;
 
 	old_memcg = set_active_memcg(vm->memcg);
-	if (chunk_fits(slot, gfn)) {
+	if (chunk_fits(slot, gfn) && chunk_empty(vm, gfn)) {
 		page = alloc_pages(gfp | __GFP_NORETRY | __GFP_NOWARN, CHUNK_ORDER);
 		if (page) {
 			split_page(page, CHUNK_ORDER);
@@ -83,7 +108,7 @@ static int mem_alloc(struct mv_vm *vm, struct mv_memslot *slot, u64 gfn)
 		return -ENOMEM;
 
 	for (i = 0; i < n; i++) {
-		ret = xa_err(xa_store(&vm->pages, first + i, page + i, GFP_KERNEL_ACCOUNT));
+		ret = xa_insert(&vm->pages, first + i, page + i, GFP_KERNEL_ACCOUNT);
 		if (ret)
 			goto err_store;
 	}

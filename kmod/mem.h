@@ -10,6 +10,7 @@ struct vm_area_struct;
 struct mv_memslot *mv_mem_slot(struct mv_vm *vm, u64 gfn);
 struct page *mv_mem_page(struct mv_vm *vm, u64 gfn);
 int mv_mem_map_gpa(struct mv_vm *vm, u64 gpa);
+bool mv_mem_is_ram(struct mv_vm *vm, u64 gpa);
 void mv_mem_free(struct mv_vm *vm);
 int mv_mem_mmap(struct mv_vm *vm, struct vm_area_struct *vma);
 int mv_mem_read(struct mv_vm *vm, u64 gpa, void *buf, unsigned int len);

@@ -152,7 +152,10 @@ enum mv_xreason {
  * @io: @io.port, @io.size (1, 2, 4), @io.in, @io.string (INS/OUTS),
  *	@io.rep (REP prefix).
  * @npf: @npf.gpa, @npf.write, @npf.fetch; @npf.present: the nested entry
- *	was present (a permission fault, not a missing page).
+ *	was present (a permission fault, not a missing page); @npf.not_data:
+ *	the access was not the instruction's own data access (an instruction
+ *	fetch, a guest page-table walk, or event delivery), so it cannot be
+ *	emulated as MMIO.
  * @fail: @fail.hw_reason (VMX basic exit reason or VM-instruction error,
  *	SVM exit code), @fail.qual (qualification / EXITINFO1),
  *	@fail.info2 (EXITINFO2 / 0), @fail.cause (static text, may be NULL).
@@ -168,7 +171,7 @@ struct mv_exit {
 		} io;
 		struct {
 			u64 gpa;
-			bool write, fetch, present;
+			bool write, fetch, present, not_data;
 		} npf;
 		struct {
 			u64 hw_reason;
@@ -242,9 +245,12 @@ enum mv_pending {
  * @pending: what the next MV_RUN must complete first.
  * @pending_reg: for %MV_PENDING_MMIO_READ, the destination register (x86
  *	number 0 = RAX .. 15 = R15; bit 4 set for AH, CH, DH, BH).
- * @pending_len: bytes read from memory.
+ * @pending_len: bytes read from the port or memory (1, 2, 4 or 8; never
+ *	taken from the run page, which userspace can change).
  * @pending_dst: destination size: 1 and 2 merge into the register, 4 and 8
  *	replace it (a 32-bit destination zero-extends, as in the CPU).
+ * @shut_down: the guest triple-faulted; its state is undefined (APM vol. 2
+ *	"Shutdown Intercept"), so it never runs again.
  * @guest_xcr0: the guest's XCR0.
  * @pat: the guest's IA32_PAT (kept, not yet given to the hardware: guest RAM
  *	is write-back whatever it says).
@@ -263,6 +269,7 @@ struct mv_vcpu {
 	u8 pending_reg;
 	u8 pending_len;
 	u8 pending_dst;
+	bool shut_down;
 	u64 guest_xcr0;
 	u64 pat;
 	void *fpu;

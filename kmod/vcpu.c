@@ -42,7 +42,13 @@ u64 *mv_vcpu_gpr(struct mv_vcpu *vcpu, unsigned int nr)
 
 void mv_vcpu_inject_gp(struct mv_vcpu *vcpu)
 {
-	mv_arch->inject_exception(vcpu, 13, true, 0);
+	struct mv_sregs sregs;
+
+	/* Real mode delivers no error code (SDM vol. 3A "Exception and
+	 * Interrupt Handling in Real-Address Mode").
+	 */
+	mv_arch->get_sregs(vcpu, &sregs);
+	mv_arch->inject_exception(vcpu, 13, sregs.cr0 & X86_CR0_PE, 0);
 }
 
 void mv_vcpu_inject_ud(struct mv_vcpu *vcpu)
@@ -81,16 +87,17 @@ static void mv_vcpu_complete(struct mv_vcpu *vcpu)
 
 	switch (vcpu->pending) {
 	case MV_PENDING_IO_IN:
-		memcpy(&val, run->io.data, run->io.size);
-		mask = run->io.size == 4 ? ~0ULL : (1ULL << (run->io.size * 8)) - 1;
+		/* The size is ours, not the run page's: userspace may scribble there. */
+		memcpy(&val, run->io.data, vcpu->pending_len);
+		mask = vcpu->pending_len == 4 ? ~0ULL : (1ULL << (vcpu->pending_len * 8)) - 1;
 		/* IN EAX zero-extends into RAX; IN AL / AX merge. */
-		if (run->io.size == 4)
+		if (vcpu->pending_len == 4)
 			vcpu->regs.rax = (u32)val;
 		else
 			vcpu->regs.rax = (vcpu->regs.rax & ~mask) | (val & mask);
 		break;
 	case MV_PENDING_MMIO_READ:
-		memcpy(&val, run->mmio.data, min_t(u8, vcpu->pending_len, 8));
+		memcpy(&val, run->mmio.data, vcpu->pending_len);
 		reg = mv_vcpu_gpr(vcpu, vcpu->pending_reg & 15);
 		if (vcpu->pending_reg & 0x10) {
 			/* AH, CH, DH, BH: bits 15:8 of RAX, RCX, RDX, RBX */
@@ -247,7 +254,7 @@ static long mv_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return -EINTR;
 	switch (cmd) {
 	case MV_RUN:
-		ret = arg ? -EINVAL : mv_vcpu_run(vcpu);
+		ret = (arg || vcpu->shut_down) ? -EINVAL : mv_vcpu_run(vcpu);
 		break;
 	case MV_GET_REGS:
 		if (copy_to_user(argp, &vcpu->regs, sizeof(vcpu->regs)))

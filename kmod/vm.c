@@ -47,7 +47,9 @@ void mv_vm_put(struct mv_vm *vm)
 static int mv_vm_set_region(struct mv_vm *vm, struct mv_memory_region __user *uregion)
 {
 	struct mv_memory_region r;
-	u64 total = 0, gfn, npages, maxphys = 1ULL << boot_cpu_data.x86_phys_bits;
+	/* 4-level nested tables translate 48 bits of guest-physical address. */
+	u64 maxphys = 1ULL << min_t(u8, boot_cpu_data.x86_phys_bits, 48);
+	u64 total = 0, gfn, npages;
 	int i, ret = 0;
 
 	if (copy_from_user(&r, uregion, sizeof(r)))

@@ -234,6 +234,15 @@ struct mv_sregs {
 	__u64 reserved[8];
 };
 
+/**
+ * define MV_RUN - run the vCPU until an exit needs userspace.
+ *
+ * vCPU fd; the argument must be 0. Returns 0 with &mv_run.exit_reason set,
+ * or -1 with errno: EINTR (a signal, or &mv_run.immediate_exit), EINVAL
+ * (non-zero argument, or the vCPU shut down: after %MV_EXIT_SHUTDOWN its
+ * state is undefined and it does not run again), EIO (the host is
+ * rebooting or took the CPU away).
+ */
 #define MV_RUN			_IO(MV_IO, 0x20)
 #define MV_GET_REGS		_IOR(MV_IO, 0x21, struct mv_regs)
 #define MV_SET_REGS		_IOW(MV_IO, 0x22, struct mv_regs)

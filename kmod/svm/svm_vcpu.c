@@ -16,6 +16,8 @@
 #include <asm/io.h>
 #include <asm/irqflags.h>
 #include <asm/processor-flags.h>
+#include <asm/debugreg.h>
+#include <asm/hw_breakpoint.h>
 #include <asm/trapnr.h>
 
 #include "svm.h"
@@ -49,11 +51,14 @@ struct svm_vm {
  * @vmcb_pa: its physical address, for VMRUN / VMLOAD / VMSAVE.
  * @asid: the guest's ASID; 0 if none was free (then SVM_SHARED_ASID, and
  *	the TLB is flushed on every entry).
+ * @flush: flush the ASID on the next entry (CR3/CR0/CR4/EFER changed
+ *	behind the guest's back).
  */
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	u64 vmcb_pa;
 	u32 asid;
+	bool flush;
 };
 
 /* Used, with a flush per entry, when every ASID is taken. */
@@ -233,6 +238,17 @@ void svm_vcpu_free(struct mv_vcpu *vcpu)
 	vcpu->arch = NULL;
 }
 
+static bool svm_event_needs_reinjection(u64 info)
+{
+	u64 type = info & SVM_EVT_TYPE_MASK;
+	u8 vector = info & SVM_EVT_VECTOR;
+
+	if (!(info & SVM_EVT_VALID) || type == SVM_EVT_TYPE_SOFT)
+		return false;
+	return !(type == SVM_EVT_TYPE_EXCEPTION &&
+		 (vector == X86_TRAP_BP || vector == X86_TRAP_OF));
+}
+
 static u8 svm_tlb_flush_kind(void)
 {
 	return (svm_features & SVM_CPUID_FEAT_FLUSHBYASID) ?
@@ -352,6 +368,8 @@ static void svm_decode_exit(struct mv_vcpu *vcpu, struct vmcb *vmcb, struct mv_e
 		exit->npf.write = info1 & SVM_NPF_WRITE;
 		exit->npf.fetch = info1 & SVM_NPF_FETCH;
 		exit->npf.present = info1 & SVM_NPF_PRESENT;
+		exit->npf.not_data = (info1 & SVM_NPF_GPT_WALK) ||
+				     (c->exit_int_info & SVM_EVT_VALID);
 		return;
 	case SVM_EXIT_INVALID:
 		exit->reason = MV_X_FAIL_ENTRY;
@@ -386,9 +404,10 @@ int svm_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	 * from before (another vCPU that had the ASID, or an older table):
 	 * flush them on the first entry here, and always for the shared ASID.
 	 */
-	if (vcpu->cpu != cpu || !svm->asid) {
+	if (vcpu->cpu != cpu || !svm->asid || svm->flush) {
 		vmcb->control.tlb_control = svm_tlb_flush_kind();
 		vcpu->cpu = cpu;
+		svm->flush = false;
 	} else {
 		vmcb->control.tlb_control = SVM_TLB_FLUSH_NOTHING;
 	}
@@ -403,11 +422,26 @@ int svm_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	 * GIF=0 holds off interrupts and NMIs; with it clear, turning IF on is
 	 * safe, and makes a host interrupt in the guest an INTR intercept.
 	 */
+	/*
+	 * Debug registers: DR7 is switched by VMRUN, DR0-3 are not. Hide the
+	 * host's breakpoint addresses from the guest, and put the host's
+	 * breakpoints back after the exit (which left DR7 at 0x400).
+	 */
+	if (hw_breakpoint_active()) {
+		set_debugreg(0, 0);
+		set_debugreg(0, 1);
+		set_debugreg(0, 2);
+		set_debugreg(0, 3);
+	}
+
 	asm volatile("clgi" : : : "memory");
 	native_irq_enable();
 	svm_vmrun(&vcpu->regs, svm->vmcb_pa, page_to_phys(this_cpu_read(svm_host_save)));
 	native_irq_disable();
 	asm volatile("stgi" : : : "memory");
+
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 
 	vcpu->regs.rax = vmcb->save.rax;
 	vcpu->regs.rsp = vmcb->save.rsp;
@@ -418,9 +452,10 @@ int svm_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	/*
 	 * An event being delivered when the exit happened (an exception whose
 	 * IDT entry was not mapped yet, say) must be delivered again
-	 * ("Event Injection": EXITINTINFO).
+	 * ("Event Injection": EXITINTINFO). Not a software interrupt, INT3 or
+	 * INTO: RIP still points at the instruction, which simply runs again.
 	 */
-	if (vmcb->control.exit_int_info & SVM_EVT_VALID)
+	if (svm_event_needs_reinjection(vmcb->control.exit_int_info))
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
 
 	svm_decode_exit(vcpu, vmcb, exit);
@@ -504,6 +539,8 @@ void svm_set_sregs(struct mv_vcpu *vcpu, const struct mv_sregs *sregs)
 	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl & ~SVM_INT_CTL_V_TPR) |
 				     (sregs->cr8 & SVM_INT_CTL_V_TPR);
 	s->efer = sregs->efer | EFER_SVME;
+	/* New paging state: what this ASID cached is stale. */
+	svm->flush = true;
 	/* "CPL": the VMCB holds it apart; in protected mode it is SS.DPL. */
 	s->cpl = (sregs->cr0 & X86_CR0_PE) ? sregs->ss.dpl : 0;
 }

@@ -157,7 +157,9 @@ static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
 
 /* EVENTINJ / EXITINTINFO (APM "Event Injection") */
 #define SVM_EVT_VECTOR		GENMASK_ULL(7, 0)
+#define SVM_EVT_TYPE_MASK	(7ULL << 8)
 #define SVM_EVT_TYPE_EXCEPTION	(3ULL << 8)
+#define SVM_EVT_TYPE_SOFT	(4ULL << 8)	/* INTn */
 #define SVM_EVT_ERROR_VALID	BIT_ULL(11)
 #define SVM_EVT_VALID		BIT_ULL(31)
 
@@ -201,5 +203,6 @@ static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
 #define SVM_NPF_PRESENT		BIT_ULL(0)
 #define SVM_NPF_WRITE		BIT_ULL(1)
 #define SVM_NPF_FETCH		BIT_ULL(4)
+#define SVM_NPF_GPT_WALK	BIT_ULL(33)	/* fault on a guest page-table access */
 
 #endif /* MV_SVM_VMCB_H */

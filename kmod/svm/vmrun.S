@@ -15,6 +15,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/nospec-branch.h>
 
 /* Offsets in struct mv_regs (uapi/minivisor.h), checked in svm_vcpu.c. */
 #define REGS_RBX	8
@@ -89,6 +90,13 @@ SYM_FUNC_START(svm_vmrun)
 	vmsave	%rax			/* guest's hidden state */
 	mov	8(%rsp), %rax
 	vmload	%rax			/* host's back */
+
+	/*
+	 * The guest may have filled the return stack buffer with its own
+	 * targets: overwrite it before the host's first RET (as the kernel's
+	 * own VM-exit paths do where the CPU needs it).
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
 
 	/* Leave no guest value in a register the host might speculate on. */
 	xor	%ecx, %ecx
