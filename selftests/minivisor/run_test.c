@@ -366,6 +366,9 @@ TEST(triple_fault_real_mode)
 	RUN_EXPECT(&t.vcpu, MV_EXIT_SHUTDOWN);
 	EXPECT_NE(0, t.vcpu.run->shutdown.reason[0]);
 	EXPECT_EQ(1, get_vcpu_stats(_metadata, &t.vcpu).by_reason[MV_STAT_SHUTDOWN]);
+	/* Its state is undefined now: it does not run again. */
+	EXPECT_EQ(-1, ioctl(t.vcpu.fd, MV_RUN, 0));
+	EXPECT_EQ(EINVAL, errno);
 	mv_test_vm_destroy(&t);
 }
 
@@ -462,6 +465,37 @@ TEST(immediate_exit)
 	EXPECT_EQ(MV_IO_OUT, run->io.direction);
 	EXPECT_EQ(0x61, run->io.port);
 	EXPECT_EQ(0x77, run->io.data[0]);
+	RUN_EXPECT(&t.vcpu, MV_EXIT_HLT);
+	mv_test_vm_destroy(&t);
+}
+
+/*
+ * The run page is userspace's to scribble on: a pending IN completes with
+ * the size the exit had, whatever the page says now (a size of 255 must
+ * not reach the kernel's copy).
+ */
+TEST(scribbled_run_page_is_harmless)
+{
+	static const uint8_t code[] = {
+		0x66, 0xb8, 0xdd, 0xcc, 0xbb, 0xaa,	/* mov $0xaabbccdd, %eax */
+		0xe4, 0x60,				/* in $0x60, %al */
+		0x66, 0xe7, 0x84,			/* out %eax, $0x84 */
+		0xf4,					/* hlt */
+	};
+	struct mv_test_vm t;
+	struct mv_run *run;
+
+	ASSERT_EQ(0, mv_test_vm_create(&t, MV_REAL_MEM, MVCTL_MODE_REAL, code, sizeof(code)));
+	run = t.vcpu.run;
+	RUN_EXPECT(&t.vcpu, MV_EXIT_IO);
+	ASSERT_EQ(MV_IO_IN, run->io.direction);
+	memset(run->io.data, 0x5a, sizeof(run->io.data));
+	run->io.size = 255;
+	run->io.port = 0xffff;
+	RUN_EXPECT(&t.vcpu, MV_EXIT_IO);
+	EXPECT_EQ(MV_IO_OUT, run->io.direction);
+	EXPECT_EQ(4, run->io.size);
+	EXPECT_EQ(0xaabbcc5a, mv_le(run->io.data, 4));
 	RUN_EXPECT(&t.vcpu, MV_EXIT_HLT);
 	mv_test_vm_destroy(&t);
 }
