@@ -36,6 +36,9 @@ struct backend {
 	int (*vendor)(void);
 };
 
+/* Unmap and close what create() set up; the same for both backends. */
+void bvm_close(struct bvm *vm);
+
 extern const struct backend backend_mv;
 extern const struct backend backend_kvm;
 

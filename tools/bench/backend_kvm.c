@@ -92,18 +92,6 @@ static enum bexit kvm_run_once(struct bvm *vm)
 	}
 }
 
-static void kvm_destroy(struct bvm *vm)
-{
-	if (vm->run && vm->run != MAP_FAILED)
-		munmap(vm->run, vm->run_size);
-	if (vm->mem && vm->mem != MAP_FAILED)
-		munmap(vm->mem, vm->mem_size);
-	if (vm->vcpu_fd > 0)
-		close(vm->vcpu_fd);
-	if (vm->vm_fd > 0)
-		close(vm->vm_fd);
-}
-
 static int kvm_vendor(void)
 {
 	unsigned int a, b, c, d;
@@ -114,5 +102,5 @@ static int kvm_vendor(void)
 
 const struct backend backend_kvm = {
 	.name = "kvm", .open = kvm_open, .create = kvm_create, .setup = kvm_setup,
-	.run = kvm_run_once, .destroy = kvm_destroy, .vendor = kvm_vendor,
+	.run = kvm_run_once, .destroy = bvm_close, .vendor = kvm_vendor,
 };

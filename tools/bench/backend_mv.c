@@ -89,18 +89,6 @@ static enum bexit mv_run(struct bvm *vm)
 	}
 }
 
-static void mv_destroy(struct bvm *vm)
-{
-	if (vm->run && vm->run != MAP_FAILED)
-		munmap(vm->run, vm->run_size);
-	if (vm->mem && vm->mem != MAP_FAILED)
-		munmap(vm->mem, vm->mem_size);
-	if (vm->vcpu_fd > 0)
-		close(vm->vcpu_fd);
-	if (vm->vm_fd > 0)
-		close(vm->vm_fd);
-}
-
 static int mv_vendor(void)
 {
 	return ioctl(mv_sys, MV_CHECK_CAP, MV_CAP_VENDOR) == MV_VENDOR_INTEL_VMX ? 1 : 2;
@@ -108,5 +96,5 @@ static int mv_vendor(void)
 
 const struct backend backend_mv = {
 	.name = "minivisor", .open = mv_open, .create = mv_create, .setup = mv_setup,
-	.run = mv_run, .destroy = mv_destroy, .vendor = mv_vendor,
+	.run = mv_run, .destroy = bvm_close, .vendor = mv_vendor,
 };

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +28,18 @@
 
 static unsigned char image[4096];
 static size_t image_size;
+
+void bvm_close(struct bvm *vm)
+{
+	if (vm->run && vm->run != MAP_FAILED)
+		munmap(vm->run, vm->run_size);
+	if (vm->mem && vm->mem != MAP_FAILED)
+		munmap(vm->mem, vm->mem_size);
+	if (vm->vcpu_fd > 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd > 0)
+		close(vm->vm_fd);
+}
 
 static double now_ns(void)
 {
