@@ -77,10 +77,11 @@ EOF
 		-b isolinux/isolinux.bin -c isolinux/boot.cat \
 		-no-emul-boot -boot-load-size 4 -boot-info-table "$iso"
 
-	# Memory: 512 MiB, more when the unpacked initramfs is big (it lives in RAM)
+	# Memory: 1 GiB like the QEMU machine (the selftests touch 512 MiB of
+	# guest RAM), more when the unpacked initramfs is big (it lives in RAM)
 	size_mb=$(($(gzip -dc "$out/initrd.gz" | wc -c) / 1048576))
 	megs=$((size_mb * 3 + 256))
-	((megs < 512)) && megs=512
+	((megs < 1024)) && megs=1024
 	megs=$(((megs + 63) / 64 * 64))
 
 	cat >"$out/bochsrc" <<EOF
