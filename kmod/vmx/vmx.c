@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * minivisor VMX backend: detection, capabilities and VMXON / VMXOFF.
+ * minivisor VMX backend: detection, capabilities, the VMCS control
+ * settings every vCPU gets, VMXON / VMXOFF, and the backend's ops table.
  *
  * Authority: Intel SDM vol. 3C, chapter "Introduction to Virtual Machine
  * Extensions", sections "Enabling and Entering VMX Operation" and
- * "Restrictions on VMX Operation".
+ * "Restrictions on VMX Operation"; vol. 3D appendix A "VMX Capability
+ * Reporting Facility".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": vmx: " fmt
 
@@ -16,12 +18,15 @@
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 
 #include "../minivisor.h"
+#include "vmx.h"
 #include "vmx_caps.h"
+#include "vmx_defs.h"
 
-/* Read once at probe; every CPU must report the same (checked at enable). */
-static u32 vmx_revision_id;
+/* Filled once by probe; every CPU must report the same (checked at enable). */
+struct vmx_config vmx_cfg;
 
 /*
  * VMXON. It #UDs if CR4.VMXE is clear and #GPs if IA32_FEATURE_CONTROL
@@ -64,10 +69,151 @@ static bool vmx_fixed_bits_ok(unsigned long val, u32 msr_fixed0, u32 msr_fixed1)
 	return (val & must_be_1) == must_be_1 && !(val & ~may_be_1);
 }
 
+/*
+ * Fit @want into the capability MSR @msr (SDM 3D A.3-A.5): the bits it
+ * requires are added, optional ones it does not allow dropped; the bits in
+ * @need must all be allowed.
+ */
+static int vmx_adjust_controls(u32 msr, u32 need, u32 want, u32 *ctl,
+			       const char *what)
+{
+	u64 cap;
+
+	rdmsrl(msr, cap);
+	if (need & ~VMXCAP_CTL_MAY_BE_1(cap)) {
+		pr_err("%s controls %#x are not available (capability MSR %#x = %#llx)\n",
+		       what, need & ~VMXCAP_CTL_MAY_BE_1(cap), msr, cap);
+		return -EOPNOTSUPP;
+	}
+	*ctl = ((need | want) & VMXCAP_CTL_MAY_BE_1(cap)) | VMXCAP_CTL_MUST_BE_1(cap);
+	return 0;
+}
+
+/*
+ * XSAVES / XRSTORS run natively in the guest only if they cannot reach
+ * supervisor state: IA32_XSS is not switched, so the host's must be 0 (then
+ * the XSS-exiting bitmap can stay 0 too).
+ */
+static bool vmx_xsaves_ok(void)
+{
+	u64 xss = 0;
+
+	return boot_cpu_has(X86_FEATURE_XSAVES) &&
+	       !rdmsrl_safe(MSR_IA32_XSS, &xss) && !xss;
+}
+
+/* Longest stay in the guest without an exit, in milliseconds. */
+#define VMX_GUEST_SLICE_MS	10
+
+/*
+ * SDM 3C "VMX-Preemption Timer": counts down from the VMCS value loaded at
+ * every VM entry at the TSC rate divided by 2^IA32_VMX_MISC[4:0], and exits
+ * at 0. A host interrupt makes the guest exit anyway; the timer is a
+ * backstop for when that fails: Bochs 2.7 does not look at an interrupt
+ * already pending at VM entry while the guest has RFLAGS.IF clear, so a
+ * guest spinning with interrupts off would keep the host CPU for good.
+ * Without a known TSC frequency the timer is left off.
+ */
+static void vmx_setup_preemption_timer(void)
+{
+	u64 misc, ticks;
+
+	rdmsrl(MSR_IA32_VMX_MISC, misc);
+	ticks = ((u64)tsc_khz * VMX_GUEST_SLICE_MS) >> VMXCAP_MISC_PREEMPT_RATE(misc);
+	if (!ticks)
+		vmx_cfg.pin &= ~VMX_PIN_PREEMPTION_TIMER;
+	vmx_cfg.preempt_ticks = min_t(u64, ticks, U32_MAX);
+}
+
+/*
+ * The controls every VMCS gets. Fixed for the module's lifetime so a vCPU
+ * set up on one CPU runs on any other.
+ */
+static int vmx_setup_controls(u64 basic, u64 ept_vpid)
+{
+	bool true_ctls = basic & VMXCAP_BASIC_TRUE_CTLS;
+	u32 proc2_want;
+	int ret;
+
+	/*
+	 * Host interrupts and NMIs always exit: the host keeps its CPU. The
+	 * VMX-preemption timer bounds each stay in the guest as a backstop
+	 * (vmx_setup_preemption_timer()).
+	 */
+	ret = vmx_adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+				  MSR_IA32_VMX_PINBASED_CTLS,
+				  VMX_PIN_EXT_INTR_EXITING | VMX_PIN_NMI_EXITING,
+				  VMX_PIN_PREEMPTION_TIMER, &vmx_cfg.pin, "pin-based");
+	if (ret)
+		return ret;
+	vmx_setup_preemption_timer();
+
+	/*
+	 * HLT, every port, every MSR (the bitmap is all ones), CR8 (the guest
+	 * must not reach the host's TPR), MOV DR (DR0-3 and DR6 are not
+	 * switched) exit. MWAIT / MONITOR / RDPMC exit where that can be
+	 * chosen: the guest gets #UD / #GP instead of idling the host CPU or
+	 * reading its counters. CR3 accesses exit only if the CPU insists
+	 * (no TRUE controls); vmx_cr.c handles them then.
+	 */
+	ret = vmx_adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				  MSR_IA32_VMX_PROCBASED_CTLS,
+				  VMX_PROC_HLT_EXITING | VMX_PROC_CR8_LOAD_EXITING |
+				  VMX_PROC_CR8_STORE_EXITING | VMX_PROC_MOV_DR_EXITING |
+				  VMX_PROC_UNCOND_IO_EXITING | VMX_PROC_USE_MSR_BITMAPS |
+				  VMX_PROC_SECONDARY,
+				  VMX_PROC_MWAIT_EXITING | VMX_PROC_MONITOR_EXITING |
+				  VMX_PROC_RDPMC_EXITING,
+				  &vmx_cfg.proc, "primary processor-based");
+	if (ret)
+		return ret;
+
+	/* Instructions the guest may use natively if the CPU lets it. */
+	proc2_want = VMX_PROC2_WBINVD_EXITING | VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID;
+	if (vmx_xsaves_ok())
+		proc2_want |= VMX_PROC2_XSAVES;
+	if (vmx_cfg.invvpid_type)
+		proc2_want |= VMX_PROC2_VPID;
+	ret = vmx_adjust_controls(MSR_IA32_VMX_PROCBASED_CTLS2,
+				  VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED, proc2_want,
+				  &vmx_cfg.proc2, "secondary processor-based");
+	if (ret)
+		return ret;
+
+	/*
+	 * A 64-bit host; EFER switched both ways. "Acknowledge interrupt on
+	 * exit" stays 0: the interrupt stays pending in the local APIC and the
+	 * host takes it when the common loop turns interrupts back on.
+	 */
+	ret = vmx_adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				  MSR_IA32_VMX_EXIT_CTLS,
+				  VMX_EXIT_CTL_HOST_64BIT | VMX_EXIT_CTL_SAVE_EFER |
+				  VMX_EXIT_CTL_LOAD_EFER, 0, &vmx_cfg.exit, "VM-exit");
+	if (ret)
+		return ret;
+
+	/* DR7 and DEBUGCTL from the VMCS: the host's breakpoints stay out. */
+	ret = vmx_adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+				  MSR_IA32_VMX_ENTRY_CTLS,
+				  VMX_ENTRY_CTL_LOAD_EFER | VMX_ENTRY_CTL_LOAD_DEBUG, 0,
+				  &vmx_cfg.entry, "VM-entry");
+	if (ret)
+		return ret;
+	vmx_cfg.entry &= ~VMX_ENTRY_CTL_IA32E_MODE;
+
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_cfg.cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_cfg.cr0_fixed1);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx_cfg.cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, vmx_cfg.cr4_fixed1);
+	vmx_cr_setup();
+	return 0;
+}
+
 static int vmx_probe(struct mv_caps *caps)
 {
 	u64 feat = 0, basic, proc, proc2 = 0, ept_vpid = 0;
 	u32 proc_msr, allowed2;
+	int ret;
 
 	/* CPUID.1:ECX.VMX[bit 5] */
 	if (!(cpuid_ecx(1) & BIT(5)))
@@ -91,35 +237,54 @@ static int vmx_probe(struct mv_caps *caps)
 		pr_err("unsupported VMX regions (IA32_VMX_BASIC %#llx)\n", basic);
 		return -EOPNOTSUPP;
 	}
-	vmx_revision_id = basic & VMXCAP_BASIC_REVISION_MASK;
+	vmx_cfg.revision_id = basic & VMXCAP_BASIC_REVISION_MASK;
 
 	proc_msr = (basic & VMXCAP_BASIC_TRUE_CTLS) ?
 		   MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS;
 	rdmsrl(proc_msr, proc);
-	if ((proc >> 32) & VMXCAP_PROC_SECONDARY)
+	if (VMXCAP_CTL_MAY_BE_1(proc) & VMX_PROC_SECONDARY)
 		rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS2, proc2);
-	allowed2 = proc2 >> 32;
-	if (allowed2 & (VMXCAP_PROC2_EPT | VMXCAP_PROC2_VPID))
+	allowed2 = VMXCAP_CTL_MAY_BE_1(proc2);
+	if (allowed2 & (VMX_PROC2_EPT | VMX_PROC2_VPID))
 		rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, ept_vpid);
 
+	/*
+	 * SDM 3C "Invalidation of TLBs and Paging-Structure Caches": INVEPT
+	 * must exist to drop a freed table's translations; VPIDs are used
+	 * only with INVVPID, else VPID 0 and every entry / exit flushes.
+	 */
+	vmx_cfg.invept_type = (ept_vpid & VMXCAP_EPT_INVEPT_SINGLE) ? VMX_INVEPT_SINGLE :
+			      (ept_vpid & VMXCAP_EPT_INVEPT_ALL) ? VMX_INVEPT_ALL : 0;
+	if (!(ept_vpid & VMXCAP_EPT_INVEPT))
+		vmx_cfg.invept_type = 0;
+	vmx_cfg.invvpid_type = 0;
+	if ((allowed2 & VMX_PROC2_VPID) && (ept_vpid & VMXCAP_VPID_INVVPID))
+		vmx_cfg.invvpid_type =
+			(ept_vpid & VMXCAP_VPID_INVVPID_SINGLE) ? VMX_INVVPID_SINGLE :
+			(ept_vpid & VMXCAP_VPID_INVVPID_ALL) ? VMX_INVVPID_ALL : 0;
+
 	caps->vendor = MV_VENDOR_INTEL_VMX;
-	caps->nested_paging = (allowed2 & VMXCAP_PROC2_EPT) &&
+	caps->nested_paging = (allowed2 & VMX_PROC2_EPT) &&
 			      (ept_vpid & VMXCAP_EPT_WALK_4) &&
-			      (ept_vpid & VMXCAP_EPT_MEMTYPE_WB);
-	caps->tagged_tlb = !!(allowed2 & VMXCAP_PROC2_VPID);
+			      (ept_vpid & VMXCAP_EPT_MEMTYPE_WB) &&
+			      vmx_cfg.invept_type;
+	caps->tagged_tlb = !!vmx_cfg.invvpid_type;
 	caps->nr_tlb_tags = caps->tagged_tlb ? VMX_NR_VPIDS : 0;
 	caps->unrestricted_guest = caps->nested_paging &&
-				   (allowed2 & VMXCAP_PROC2_UNRESTRICTED);
+				   (allowed2 & VMX_PROC2_UNRESTRICTED);
 	caps->nested_2m = caps->nested_paging && (ept_vpid & VMXCAP_EPT_2M);
 	caps->nested_1g = caps->nested_paging && (ept_vpid & VMXCAP_EPT_1G);
 	/* The VM-exit instruction length field always gives the next RIP. */
 	caps->next_rip = true;
 
 	if (!caps->nested_paging || !caps->unrestricted_guest) {
-		pr_err("minivisor needs EPT (4-level, write-back) and unrestricted guest\n");
+		pr_err("minivisor needs EPT (4-level, write-back, INVEPT) and unrestricted guest\n");
 		return -EOPNOTSUPP;
 	}
-	return 0;
+	ret = vmx_setup_controls(basic, ept_vpid);
+	if (!ret)
+		vmx_percpu_init();
+	return ret;
 }
 
 /* SDM 3C "Enabling and Entering VMX Operation": CR4.VMXE is set before VMXON. */
@@ -135,7 +300,7 @@ static int vmx_hw_enable(struct mv_cpu *c)
 	int ret;
 
 	rdmsrl(MSR_IA32_VMX_BASIC, basic);
-	if ((basic & VMXCAP_BASIC_REVISION_MASK) != vmx_revision_id) {
+	if ((basic & VMXCAP_BASIC_REVISION_MASK) != vmx_cfg.revision_id) {
 		pr_err("CPU %d: VMCS revision differs from the boot CPU's\n", cpu);
 		return -EIO;
 	}
@@ -172,12 +337,18 @@ static int vmx_hw_enable(struct mv_cpu *c)
 	}
 
 	/* SDM 3C "VMXON Region": the revision id goes in its first 31 bits. */
-	*(u32 *)page_address(c->root_page) = vmx_revision_id;
+	*(u32 *)page_address(c->root_page) = vmx_cfg.revision_id;
 	ret = vmx_on(page_to_phys(c->root_page));
 	if (ret) {
 		pr_err("CPU %d: VMXON failed (%d)\n", cpu, ret);
 		goto err_cr4;
 	}
+	/*
+	 * SDM 3C "VMXOFF": leaving VMX operation does not invalidate EPT- or
+	 * VPID-tagged translations; whoever used VMX here before (an earlier
+	 * load, kexec) may have left some behind.
+	 */
+	vmx_flush_all_tlbs();
 	return 0;
 
 err_cr4:
@@ -187,6 +358,12 @@ err_cr4:
 
 static void vmx_hw_disable(struct mv_cpu *c)
 {
+	/*
+	 * SDM 3C "VMXOFF" does not write back the VMCSs active on this CPU:
+	 * VMCLEAR them first, so their vCPUs can be loaded on another CPU (or
+	 * this one, after VMXON again).
+	 */
+	vmx_clear_all_on_cpu();
 	if (vmx_off())
 		pr_err("CPU %d: VMXOFF faulted\n", smp_processor_id());
 	cr4_clear_bits(X86_CR4_VMXE);
@@ -207,4 +384,15 @@ const struct mv_arch_ops mv_vmx_ops = {
 	.hw_enable		= vmx_hw_enable,
 	.hw_disable		= vmx_hw_disable,
 	.emergency_disable	= vmx_emergency_disable,
+
+	.npt_format		= &mv_ept_format,
+	.vm_init		= vmx_vm_init,
+	.vm_destroy		= vmx_vm_destroy,
+	.vcpu_create		= vmx_vcpu_create,
+	.vcpu_free		= vmx_vcpu_free,
+	.vcpu_run		= vmx_vcpu_run,
+	.get_sregs		= vmx_get_sregs,
+	.set_sregs		= vmx_set_sregs,
+	.skip_insn		= vmx_skip_insn,
+	.inject_exception	= vmx_inject_exception,
 };
