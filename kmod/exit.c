@@ -105,9 +105,9 @@ static int mv_exit_io(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	if (exit->io.in) {
 		vcpu->pending = MV_PENDING_IO_IN;
 		vcpu->pending_len = exit->io.size;
-	}
-	else
+	} else {
 		memcpy(run->io.data, &vcpu->regs.rax, exit->io.size);
+	}
 	/* IN/OUT are 1 or 2 bytes plus prefixes: only the backend knows. */
 	mv_arch->skip_insn(vcpu, exit->insn_len);
 	return 0;
