@@ -150,7 +150,7 @@ user: mvctl selftests guests
 # The demo: what this host offers, then a 64-bit guest with 512 MiB.
 demo:
 	$(TOP)/tools/nested-run --machine qemu-svm --kernel 6.1 -- \
-		sh -c 'mvctl info && mvctl create --mem 512M --image /guests/hello64.bin --stats'
+		sh -c 'mvctl info && mvctl create --mem 512M --mode long --image /guests/hello64.bin --stats'
 
 # Benchmarks (tools/bench): figures next to KVM, not a test.
 BENCH_OUT := $(BUILD)/bench
