@@ -659,4 +659,16 @@ static inline int mv_spawn(struct mv_spawn *s, char *const argv[], unsigned int 
 	return 0;
 }
 
+/*
+ * Real-mode guest shared by several tests: OUT ECX to port 0x10, decrement
+ * ECX, until zero, then HLT. The test sets ECX.
+ */
+static const uint8_t mv_countdown_guest[] = {
+	0x66, 0x89, 0xc8,			/* 1: mov %ecx, %eax */
+	0x66, 0xe7, 0x10,			/* out %eax, $0x10 */
+	0x66, 0x49,				/* dec %ecx */
+	0x75, 0xf6,				/* jnz 1b */
+	0xf4,					/* hlt */
+};
+
 #endif /* MV_TEST_H */

@@ -626,19 +626,13 @@ TEST(regs_and_sregs_round_trip)
 
 TEST(exit_counts)
 {
-	static const uint8_t code[] = {
-		0x66, 0x89, 0xc8,			/* 1: mov %ecx, %eax */
-		0x66, 0xe7, 0x10,			/* out %eax, $0x10 */
-		0x66, 0x49,				/* dec %ecx */
-		0x75, 0xf6,				/* jnz 1b */
-		0xf4,					/* hlt */
-	};
 	struct mv_test_vm t;
 	struct mv_vcpu_stats st;
 	struct mv_regs regs;
 	uint64_t sum = 0;
 
-	ASSERT_EQ(0, mv_test_vm_create(&t, MV_REAL_MEM, MVCTL_MODE_REAL, code, sizeof(code)));
+	ASSERT_EQ(0, mv_test_vm_create(&t, MV_REAL_MEM, MVCTL_MODE_REAL, mv_countdown_guest,
+				       sizeof(mv_countdown_guest)));
 	regs = get_regs(_metadata, &t.vcpu);
 	regs.rcx = 100;
 	ASSERT_EQ(0, ioctl(t.vcpu.fd, MV_SET_REGS, &regs));

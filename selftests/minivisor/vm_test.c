@@ -478,19 +478,13 @@ TEST(destroy_returns_memory)
 /* Create, run a guest that counts down through port I/O, destroy. */
 static int count_down_vm(unsigned int n, int *failed_at)
 {
-	static const uint8_t code[] = {
-		0x66, 0x89, 0xc8,			/* 1: mov %ecx, %eax */
-		0x66, 0xe7, 0x10,			/* out %eax, $0x10 */
-		0x66, 0x49,				/* dec %ecx */
-		0x75, 0xf6,				/* jnz 1b */
-		0xf4,					/* hlt */
-	};
 	struct mv_test_vm t;
 	struct mv_regs regs;
 	int ret;
 
 	*failed_at = -1;
-	ret = mv_test_vm_create(&t, MV_REAL_MEM, MVCTL_MODE_REAL, code, sizeof(code));
+	ret = mv_test_vm_create(&t, MV_REAL_MEM, MVCTL_MODE_REAL, mv_countdown_guest,
+				sizeof(mv_countdown_guest));
 	if (ret)
 		return ret;
 	ret = ioctl(t.vcpu.fd, MV_GET_REGS, &regs) ? -errno : 0;
