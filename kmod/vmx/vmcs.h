@@ -272,31 +272,34 @@ static __always_inline void vmcs_clear_bits32(enum vmcs_field32 f, u32 bits)
 }
 
 /*
- * VMCLEAR / VMPTRLD of the VMCS at @pa. 0 on success, -EIO on VMfail,
- * -EFAULT if the instruction faulted (not in VMX operation).
+ * The VMX instructions that take the physical address of a region in memory
+ * (VMXON, VMCLEAR, VMPTRLD) all report the same way: CF set for VMfailInvalid,
+ * ZF for VMfailValid (SDM 3C "Conventions"), a fault (#UD / #GP outside VMX
+ * operation) skips to label 2 through the exception table and leaves @res at
+ * 2. Returns 0, -EIO on VMfail, -EFAULT if it faulted.
  */
+#define VMX_PA_INSN(insn, region)						\
+({									\
+	u8 __res = 2;							\
+	u64 __pa = (region);						\
+									\
+	asm volatile("1: " insn " %[pa]\n\t"				\
+		     "setna %[res]\n"					\
+		     "2:\n\t"						\
+		     _ASM_EXTABLE(1b, 2b)				\
+		     : [res] "+q" (__res) : [pa] "m" (__pa) : "cc", "memory"); \
+	__res == 0 ? 0 : __res == 1 ? -EIO : -EFAULT;			\
+})
+
+/* VMCLEAR / VMPTRLD of the VMCS at @pa; see VMX_PA_INSN(). */
 static inline int vmcs_clear(u64 pa)
 {
-	u8 res = 2;
-
-	asm volatile("1: vmclear %[pa]\n\t"
-		     "setna %[res]\n"
-		     "2:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : [res] "+q" (res) : [pa] "m" (pa) : "cc", "memory");
-	return res == 0 ? 0 : res == 1 ? -EIO : -EFAULT;
+	return VMX_PA_INSN("vmclear", pa);
 }
 
 static inline int vmcs_load(u64 pa)
 {
-	u8 res = 2;
-
-	asm volatile("1: vmptrld %[pa]\n\t"
-		     "setna %[res]\n"
-		     "2:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : [res] "+q" (res) : [pa] "m" (pa) : "cc", "memory");
-	return res == 0 ? 0 : res == 1 ? -EIO : -EFAULT;
+	return VMX_PA_INSN("vmptrld", pa);
 }
 
 #endif /* MV_VMX_VMCS_H */

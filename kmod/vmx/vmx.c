@@ -21,6 +21,7 @@
 #include <asm/tsc.h>
 
 #include "../minivisor.h"
+#include "vmcs.h"
 #include "vmx.h"
 #include "vmx_caps.h"
 #include "vmx_defs.h"
@@ -30,20 +31,12 @@ struct vmx_config vmx_cfg;
 
 /*
  * VMXON. It #UDs if CR4.VMXE is clear and #GPs if IA32_FEATURE_CONTROL
- * forbids it or CR0/CR4 break the fixed bits; it sets CF (VMfailInvalid) for
- * a bad region and ZF (VMfailValid) when already in VMX operation. A fault
- * skips to label 2 through the exception table and leaves @res at 2.
+ * forbids it or CR0/CR4 break the fixed bits (-EFAULT); VMfailInvalid for a
+ * bad region, VMfailValid when already in VMX operation (-EIO).
  */
 static int vmx_on(u64 region_pa)
 {
-	u8 res = 2;
-
-	asm volatile("1: vmxon %[pa]\n\t"
-		     "setna %[res]\n"
-		     "2:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : [res] "+q" (res) : [pa] "m" (region_pa) : "cc", "memory");
-	return res == 0 ? 0 : res == 1 ? -EIO : -EFAULT;
+	return VMX_PA_INSN("vmxon", region_pa);
 }
 
 /* VMXOFF; it #UDs outside VMX operation, which becomes -EFAULT. */
