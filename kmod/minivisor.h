@@ -124,6 +124,8 @@ phys_addr_t mv_npt_root_pa(struct mv_npt *npt);
  * @MV_X_SHUTDOWN: triple fault.
  * @MV_X_FAIL_ENTRY: the CPU refused VM entry; &mv_exit.fail.
  * @MV_X_UNHANDLED: an exit the backend does not handle; &mv_exit.fail.
+ * @MV_X_IRQ_WINDOW: the guest can take an interrupt now (the window that
+ *	&mv_arch_ops.set_irq_window asked for opened): re-enter and inject.
  */
 enum mv_xreason {
 	MV_X_NONE,
@@ -142,6 +144,7 @@ enum mv_xreason {
 	MV_X_SHUTDOWN,
 	MV_X_FAIL_ENTRY,
 	MV_X_UNHANDLED,
+	MV_X_IRQ_WINDOW,
 };
 
 /**
@@ -316,6 +319,29 @@ struct mv_vcpu {
  *	shadow. Works on @vcpu->regs.rip.
  * @inject_exception: make the next entry deliver exception @vector (with
  *	@error_code if @has_error).
+ * @reset: put the vCPU in its INIT state (SDM vol. 3A "Initialization
+ *	Overview", APM vol. 2 "Processor Initialization State"): real mode,
+ *	CS:IP f000:fff0, segment / control / descriptor-table registers as after
+ *	RESET, EFER 0; also drop any queued or re-injected event, the interrupt
+ *	shadow and NMI blocking, and close an open interrupt window. The common
+ *	code resets @vcpu->regs itself.
+ * @irq_allowed: could an external interrupt be delivered at the next entry?
+ *	RFLAGS.IF (in @vcpu->regs) set, no STI / MOV SS interrupt shadow, and no
+ *	event already queued for that entry (a re-injection, an exception, an
+ *	earlier @inject_irq). Called with interrupts off, just before @vcpu_run.
+ * @inject_irq: queue external interrupt @vector for the next entry; only
+ *	after @irq_allowed said yes. Interrupts off.
+ * @set_irq_window: @on: make the guest exit with %MV_X_IRQ_WINDOW as soon as
+ *	it can take an interrupt (VMX interrupt-window exiting, SVM virtual
+ *	interrupt with the VINTR intercept); !@on: stop asking. Interrupts off.
+ * @nmi_allowed: could an NMI be delivered at the next entry (no NMI being
+ *	handled, i.e. no IRET since the last one, no shadow, no queued event)?
+ * @inject_nmi: queue an NMI for the next entry; only after @nmi_allowed.
+ * @get_msr: read an MSR the backend keeps in the VMCS / VMCB or switches
+ *	around entry (SYSENTER_CS/ESP/EIP, STAR, LSTAR, CSTAR, SYSCALL_MASK,
+ *	KERNEL_GS_BASE). 0, or -ENOENT: not one of the backend's.
+ * @set_msr: write one; 0, -ENOENT (not the backend's) or -EINVAL (a value
+ *	the CPU would refuse with #GP, e.g. a non-canonical address).
  */
 struct mv_arch_ops {
 	const char *name;
@@ -338,6 +364,14 @@ struct mv_arch_ops {
 	void (*skip_insn)(struct mv_vcpu *vcpu, unsigned int len);
 	void (*inject_exception)(struct mv_vcpu *vcpu, u8 vector, bool has_error,
 				 u32 error_code);
+	void (*reset)(struct mv_vcpu *vcpu);
+	bool (*irq_allowed)(struct mv_vcpu *vcpu);
+	void (*inject_irq)(struct mv_vcpu *vcpu, u8 vector);
+	void (*set_irq_window)(struct mv_vcpu *vcpu, bool on);
+	bool (*nmi_allowed)(struct mv_vcpu *vcpu);
+	void (*inject_nmi)(struct mv_vcpu *vcpu);
+	int (*get_msr)(struct mv_vcpu *vcpu, u32 msr, u64 *val);
+	int (*set_msr)(struct mv_vcpu *vcpu, u32 msr, u64 val);
 };
 
 extern const struct mv_arch_ops mv_vmx_ops;

@@ -168,6 +168,39 @@ struct mv_vm_stats {
 #define MV_GET_VM_STATS		_IOR(MV_IO, 0x12, struct mv_vm_stats)
 
 /**
+ * define MV_CREATE_IRQCHIP - VM fd: give the VM in-kernel interrupt hardware.
+ *
+ * No argument. Must come before the first %MV_CREATE_VCPU (-EBUSY after,
+ * -EEXIST the second time). From then on the kernel emulates, per vCPU, a
+ * local APIC at %MV_LAPIC_BASE (xAPIC, timer in one-shot, periodic and
+ * TSC-deadline modes, IPIs with INIT / SIPI / NMI / fixed delivery) and, per
+ * VM, one I/O APIC at %MV_IOAPIC_BASE with %MV_IOAPIC_PINS pins and the 8254
+ * PIT with the port 61h gate (ports 40h-43h, 61h; channel 0 raises GSI 2).
+ * HLT no longer exits to userspace: the vCPU sleeps in the kernel until an
+ * interrupt is due (or a signal arrives). vCPUs other than 0 start in
+ * %MV_MP_WAIT_SIPI.
+ */
+#define MV_CREATE_IRQCHIP	_IO(MV_IO, 0x13)
+
+#define MV_LAPIC_BASE		0xfee00000ULL
+#define MV_IOAPIC_BASE		0xfec00000ULL
+#define MV_IOAPIC_PINS		24
+
+/**
+ * struct mv_irq_level - drive one I/O APIC input (a GSI).
+ * @gsi: 0 .. %MV_IOAPIC_PINS - 1.
+ * @level: 1 asserted, 0 deasserted. Edge-triggered pins fire on 0 -> 1;
+ *	level-triggered pins fire while 1 (and again after EOI).
+ */
+struct mv_irq_level {
+	__u32 gsi;
+	__u32 level;
+};
+
+/** define MV_IRQ_LINE - VM fd: set a GSI's level; needs %MV_CREATE_IRQCHIP. */
+#define MV_IRQ_LINE		_IOW(MV_IO, 0x14, struct mv_irq_level)
+
+/**
  * struct mv_regs - general-purpose registers, RIP and RFLAGS.
  */
 struct mv_regs {
@@ -375,11 +408,31 @@ enum mv_stat {
 	MV_STAT_HYPERCALL, MV_STAT_CR_ACCESS, MV_STAT_XSETBV, MV_STAT_INVD,
 	MV_STAT_EXTERNAL_INTR, MV_STAT_NMI, MV_STAT_EXCEPTION,
 	MV_STAT_VIRT_INSN, MV_STAT_SHUTDOWN, MV_STAT_OTHER,
+	MV_STAT_IRQ_WINDOW, MV_STAT_APIC_ACCESS, MV_STAT_IRQ_INJECTED,
+	MV_STAT_HALT_WAKEUP,
 	MV_STAT_NR,
 };
 
 /** define MV_GET_VCPU_STATS - vCPU fd: read &struct mv_vcpu_stats. */
 #define MV_GET_VCPU_STATS	_IOR(MV_IO, 0x25, struct mv_vcpu_stats)
+
+/**
+ * enum mv_mp_state - what a vCPU of a VM with an irqchip is doing.
+ * @MV_MP_RUNNABLE: running guest code (or ready to).
+ * @MV_MP_WAIT_SIPI: after INIT: %MV_RUN sleeps until a STARTUP IPI arrives,
+ *	then starts the vCPU in real mode at CS = vector << 8, IP = 0.
+ * @MV_MP_HALTED: in HLT, waiting for an interrupt.
+ */
+enum mv_mp_state {
+	MV_MP_RUNNABLE		= 0,
+	MV_MP_WAIT_SIPI		= 1,
+	MV_MP_HALTED		= 2,
+};
+
+/** define MV_GET_MP_STATE - vCPU fd: read the &enum mv_mp_state (a __u32). */
+#define MV_GET_MP_STATE		_IOR(MV_IO, 0x26, __u32)
+/** define MV_SET_MP_STATE - vCPU fd: set it; -EINVAL without an irqchip. */
+#define MV_SET_MP_STATE		_IOW(MV_IO, 0x27, __u32)
 
 /**
  * define MV_HYPERCALL_NOP - hypercall number answered in the kernel with
