@@ -29,16 +29,27 @@ enum { EAX, EBX, ECX, EDX };
 #define C1_ECX_OSXSAVE		BIT(27)
 #define C1_ECX_HYPERVISOR	BIT(31)
 /* CPUID.1:EDX */
+#define C1_EDX_MCE		BIT(7)
 #define C1_EDX_APIC		BIT(9)
+#define C1_EDX_MCA		BIT(14)
+#define C1_EDX_HTT		BIT(28)
 #define C1_EDX_ACPI		BIT(22)
 #define C1_EDX_DS		BIT(21)
 #define C1_EDX_TM		BIT(29)
-/* CPUID.80000001H:ECX */
+/* CPUID.6:EAX */
+#define C6_EAX_ARAT		BIT(2)
+/* CPUID.80000001H:ECX / EDX */
+#define E1_ECX_CMP_LEGACY	BIT(1)
 #define E1_ECX_SVM		BIT(2)
+#define E1_ECX_EXTAPIC		BIT(3)
+#define E1_ECX_IBS		BIT(10)
 #define E1_ECX_SKINIT		BIT(12)
+#define E1_ECX_TOPOEXT		BIT(22)
+#define E1_EDX_RDTSCP		BIT(27)
 /* CPUID.7.0:EBX / ECX */
 #define C7_EBX_SGX		BIT(2)
 #define C7_EBX_HLE		BIT(4)
+#define C7_EBX_INVPCID		BIT(10)
 #define C7_EBX_RTM		BIT(11)
 #define C7_EBX_PQM		BIT(12)
 #define C7_EBX_MPX		BIT(14)
@@ -47,6 +58,7 @@ enum { EAX, EBX, ECX, EDX };
 #define C7_ECX_PKU		BIT(3)
 #define C7_ECX_OSPKE		BIT(4)
 #define C7_ECX_WAITPKG		BIT(5)
+#define C7_ECX_RDPID		BIT(22)
 #define C7_ECX_SGX_LC		BIT(30)
 
 /**
@@ -87,12 +99,29 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 		mv_arch->get_sregs(vcpu, &sregs);
 		if (sregs.cr4 & X86_CR4_OSXSAVE)
 			out[ECX] |= C1_ECX_OSXSAVE;
-		out[EDX] &= ~(C1_EDX_APIC | C1_EDX_ACPI | C1_EDX_DS | C1_EDX_TM);
+		/*
+		 * No machine-check MSRs, thermal / debug-store / ACPI MSRs, and
+		 * every vCPU is a package of its own (no HTT).
+		 */
+		out[EDX] &= ~(C1_EDX_MCE | C1_EDX_MCA | C1_EDX_APIC | C1_EDX_ACPI |
+			      C1_EDX_DS | C1_EDX_TM | C1_EDX_HTT);
+		/* The in-kernel local APIC, with its TSC-deadline timer mode. */
+		if (vcpu->apic) {
+			out[EDX] |= C1_EDX_APIC;
+			out[ECX] |= C1_ECX_TSC_DEADLINE;
+		}
 		/* EBX[31:24]: initial APIC id; [23:16]: logical CPUs */
 		out[EBX] = (out[EBX] & 0xffff) | (vcpu->id << 24) | (1 << 16);
 		break;
+	case 4:		/* deterministic caches: one core, one thread per package */
+		out[EAX] &= ~(GENMASK(31, 26) | GENMASK(25, 14));
+		break;
+	case 6:		/* thermal and power management: only "APIC timer always runs" */
+		memset(out, 0, 4 * sizeof(u32));
+		if (vcpu->apic)
+			out[EAX] = C6_EAX_ARAT;
+		break;
 	case 5:		/* MONITOR/MWAIT: hidden */
-	case 6:		/* thermal and power management */
 	case 0xa:	/* architectural performance monitoring */
 	case 0xb:	/* topology: not described yet */
 	case 0x1f:
@@ -100,25 +129,36 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 		break;
 	case 7:
 		if (subleaf == 0) {
+			/* INVPCID, RDPID: not enabled in the VMCS / TSC_AUX not switched */
 			out[EBX] &= ~(C7_EBX_SGX | C7_EBX_HLE | C7_EBX_RTM | C7_EBX_PQM |
-				      C7_EBX_MPX | C7_EBX_PQE | C7_EBX_INTEL_PT);
+				      C7_EBX_MPX | C7_EBX_PQE | C7_EBX_INTEL_PT |
+				      C7_EBX_INVPCID);
 			out[ECX] &= ~(C7_ECX_PKU | C7_ECX_OSPKE | C7_ECX_WAITPKG |
-				      C7_ECX_SGX_LC);
+				      C7_ECX_SGX_LC | C7_ECX_RDPID);
 			out[EDX] &= ~(BIT(24) | BIT(25));	/* AMX-BF16, AMX-TILE */
 			out[EDX] &= ~BIT(22);			/* AMX-INT8 */
 		}
 		break;
 	case 0xd:
 		/* XSAVE leaves describe the host's XCR0; keep the guest within it. */
-		if (!mv_fpu_supported_xcr0())
+		if (!mv_fpu_supported_xcr0()) {
 			memset(out, 0, 4 * sizeof(u32));
-		else if (subleaf == 0) {
+		} else if (subleaf == 0) {
 			out[EAX] &= (u32)mv_fpu_supported_xcr0();
 			out[EDX] &= (u32)(mv_fpu_supported_xcr0() >> 32);
 		}
 		break;
 	case 0x80000001:
-		out[ECX] &= ~(E1_ECX_SVM | E1_ECX_SKINIT);
+		out[ECX] &= ~(E1_ECX_SVM | E1_ECX_SKINIT | E1_ECX_CMP_LEGACY | E1_ECX_EXTAPIC |
+			      E1_ECX_IBS | E1_ECX_TOPOEXT);
+		out[EDX] &= ~E1_EDX_RDTSCP;	/* TSC_AUX is not switched */
+		break;
+	case 0x80000008:	/* ECX: one core per package, no APIC-id split */
+		out[ECX] = 0;
+		break;
+	case 0x8000001d:	/* AMD cache and core topology: hidden with TOPOEXT */
+	case 0x8000001e:
+		memset(out, 0, 4 * sizeof(u32));
 		break;
 	case 0x8000000a:	/* SVM features */
 		memset(out, 0, 4 * sizeof(u32));

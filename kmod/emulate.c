@@ -14,6 +14,7 @@
 #include <linux/mm.h>
 #include <linux/sizes.h>
 
+#include "irqchip.h"
 #include "minivisor.h"
 #include "mem.h"
 #include "vcpu.h"
@@ -242,7 +243,8 @@ static int decode_mov(const struct mv_sregs *s, const u8 *b, int avail, struct m
  * @vcpu: the vCPU.
  * @gpa: the address the guest touched.
  *
- * Return: 0 (to userspace: MV_EXIT_MMIO or an internal error).
+ * Return: 1 if an in-kernel device handled it (re-enter), 0 to userspace
+ * (MV_EXIT_MMIO or an internal error).
  */
 int mv_emulate_mmio(struct mv_vcpu *vcpu, u64 gpa)
 {
@@ -259,6 +261,20 @@ int mv_emulate_mmio(struct mv_vcpu *vcpu, u64 gpa)
 				       "MMIO by an instruction minivisor cannot decode");
 		memcpy(run->internal.data, bytes, sizeof(bytes));
 		return 0;
+	}
+
+	if (vcpu->apic) {
+		/* The local APIC and the I/O APIC are emulated right here. */
+		u64 val = in.has_imm ? in.imm : *mv_vcpu_gpr(vcpu, in.reg & 15);
+
+		if (in.write && (in.reg & 0x10))
+			val >>= 8;
+		if (mv_irq_mmio(vcpu, gpa, in.size, in.write, &val)) {
+			if (!in.write)
+				mv_vcpu_set_load_result(vcpu, in.reg, in.dst_size, val);
+			mv_arch->skip_insn(vcpu, in.len);
+			return 1;
+		}
 	}
 
 	run->exit_reason = MV_EXIT_MMIO;

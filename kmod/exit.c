@@ -11,6 +11,7 @@
 #include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
 
+#include "irqchip.h"
 #include "minivisor.h"
 #include "mem.h"
 #include "vcpu.h"
@@ -93,9 +94,20 @@ static int mv_exit_io(struct mv_vcpu *vcpu, struct mv_exit *exit)
 {
 	struct mv_run *run = vcpu->run;
 
+	u64 mask = GENMASK_ULL(exit->io.size * 8 - 1, 0);
+	u32 val = vcpu->regs.rax;
+
 	if (exit->io.string || exit->io.rep)
 		return mv_vcpu_internal_error(vcpu, MV_INTERNAL_UNSUPPORTED_IO, exit->io.port,
 					      "string or REP port I/O is not supported yet");
+	if (mv_irq_pio(vcpu, exit->io.port, exit->io.size, exit->io.in, &val)) {
+		if (exit->io.in && exit->io.size == 4)
+			vcpu->regs.rax = val;	/* IN EAX zero-extends */
+		else if (exit->io.in)
+			vcpu->regs.rax = (vcpu->regs.rax & ~mask) | (val & mask);
+		mv_arch->skip_insn(vcpu, exit->insn_len);
+		return 1;
+	}
 	run->exit_reason = MV_EXIT_IO;
 	memset(&run->io, 0, sizeof(run->io));
 	run->io.direction = exit->io.in ? MV_IO_IN : MV_IO_OUT;
@@ -190,6 +202,7 @@ static const u8 mv_stat_of[] = {
 	[MV_X_SHUTDOWN]		= MV_STAT_SHUTDOWN,
 	[MV_X_FAIL_ENTRY]	= MV_STAT_OTHER,
 	[MV_X_UNHANDLED]	= MV_STAT_OTHER,
+	[MV_X_IRQ_WINDOW]	= MV_STAT_IRQ_WINDOW,
 };
 
 /**
@@ -215,10 +228,18 @@ int mv_handle_exit(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	case MV_X_CPUID:
 		return mv_exit_cpuid(vcpu, exit);
 	case MV_X_HLT:
-		/* No interrupts to wait for yet: userspace decides. */
 		mv_skip(vcpu, exit, LEN_HLT);
+		if (vcpu->apic) {
+			/* Sleep in the kernel until an interrupt is due (kmod/irq.c). */
+			mv_irq_halt(vcpu);
+			return 1;
+		}
+		/* No interrupt hardware: nothing could wake it; userspace decides. */
 		run->exit_reason = MV_EXIT_HLT;
 		return 0;
+	case MV_X_IRQ_WINDOW:
+		vcpu->irq_window = false;	/* the backend closed it */
+		return 1;
 	case MV_X_IO:
 		return mv_exit_io(vcpu, exit);
 	case MV_X_NPF:

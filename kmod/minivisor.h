@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/string.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "../uapi/minivisor.h"
@@ -210,6 +211,9 @@ struct mv_memslot {
  * @resident_pages: guest RAM allocated now, in 4 KiB pages.
  * @nested_faults: allocating first touches.
  * @nested_2m: of those, mapped with a 2 MiB entry.
+ * @irqchip: the in-kernel interrupt hardware (MV_CREATE_IRQCHIP) or NULL;
+ *	fixed once @vcpus_started is set.
+ * @vcpus_started: MV_CREATE_VCPU was called (under @lock).
  * @arch: the backend's per-VM data.
  */
 struct mv_vm {
@@ -224,6 +228,8 @@ struct mv_vm {
 	atomic64_t resident_pages;
 	atomic64_t nested_faults;
 	atomic64_t nested_2m;
+	struct mv_irqchip *irqchip;
+	bool vcpus_started;
 	void *arch;
 };
 
@@ -259,6 +265,12 @@ enum mv_pending {
  *	is write-back whatever it says).
  * @fpu: the guest's XSAVE area (&mv_fpu_size bytes, 64-byte aligned).
  * @stats: exit counts.
+ * @apic: its local APIC, if the VM has an irqchip.
+ * @mp_state: an &enum mv_mp_state (only with @apic).
+ * @wq: where it sleeps in HLT or waiting for SIPI.
+ * @in_guest: between the last look at the APIC and the exit (see kmod/irq.c).
+ * @run_cpu: the CPU it runs on while @in_guest.
+ * @irq_window: an interrupt-window exit is requested.
  * @arch: the backend's per-vCPU data.
  */
 struct mv_vcpu {
@@ -277,6 +289,12 @@ struct mv_vcpu {
 	u64 pat;
 	void *fpu;
 	struct mv_vcpu_stats stats;
+	struct mv_lapic *apic;
+	u32 mp_state;
+	wait_queue_head_t wq;
+	bool in_guest;
+	int run_cpu;
+	bool irq_window;
 	void *arch;
 };
 

@@ -7,6 +7,7 @@
 #include <asm/msr-index.h>
 #include <asm/msr.h>
 
+#include "irqchip.h"
 #include "minivisor.h"
 #include "vcpu.h"
 
@@ -24,17 +25,29 @@
 int mv_msr_read(struct mv_vcpu *vcpu, u32 msr, u64 *val)
 {
 	struct mv_sregs sregs;
+	int ret;
+
+	ret = mv_arch->get_msr ? mv_arch->get_msr(vcpu, msr, val) : -ENOENT;
+	if (ret != -ENOENT)
+		return ret;
 
 	switch (msr) {
 	case MSR_IA32_TSC:
 		*val = rdtsc();		/* RDTSC is not intercepted either */
 		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		if (!vcpu->apic)
+			return -EINVAL;
+		*val = mv_lapic_get_deadline(vcpu->apic);
+		return 0;
 	case MSR_IA32_FEAT_CTL:
 		*val = MV_FEAT_CTL_GUEST;
 		return 0;
 	case MSR_IA32_APICBASE:
-		/* No local APIC yet: say where it would be, disabled. */
-		*val = APIC_DEFAULT_PHYS_BASE | (vcpu->id ? 0 : MSR_IA32_APICBASE_BSP);
+		if (vcpu->apic)
+			*val = READ_ONCE(vcpu->apic->base_msr);
+		else	/* no local APIC: say where it would be, disabled */
+			*val = APIC_DEFAULT_PHYS_BASE | (vcpu->id ? 0 : MSR_IA32_APICBASE_BSP);
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		*val = MSR_IA32_MISC_ENABLE_FAST_STRING;
@@ -72,8 +85,20 @@ int mv_msr_read(struct mv_vcpu *vcpu, u32 msr, u64 *val)
 int mv_msr_write(struct mv_vcpu *vcpu, u32 msr, u64 val)
 {
 	struct mv_sregs sregs;
+	int ret;
+
+	ret = mv_arch->set_msr ? mv_arch->set_msr(vcpu, msr, val) : -ENOENT;
+	if (ret != -ENOENT)
+		return ret;
 
 	switch (msr) {
+	case MSR_IA32_TSC_DEADLINE:
+		if (!vcpu->apic)
+			return -EINVAL;
+		mv_lapic_set_deadline(vcpu->apic, val);
+		return 0;
+	case MSR_IA32_APICBASE:
+		return vcpu->apic ? mv_lapic_set_base(vcpu->apic, val) : -EINVAL;
 	case MSR_IA32_CR_PAT:
 		/* Eight memory types, each one of 0, 1, 4, 5, 6, 7. */
 		for (int i = 0; i < 8; i++) {

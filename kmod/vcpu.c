@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "irqchip.h"
 #include "minivisor.h"
 #include "vcpu.h"
 
@@ -79,11 +80,34 @@ int mv_vcpu_internal_error(struct mv_vcpu *vcpu, u32 suberror, u64 hw_reason,
 	return 0;
 }
 
+/**
+ * mv_vcpu_set_load_result() - write what a MOV / MOVZX from MMIO loaded.
+ * @vcpu: the vCPU.
+ * @reg: destination register (x86 number; bit 4 set for AH, CH, DH, BH).
+ * @dst: destination size: 1 and 2 merge into the register, 4 and 8 replace
+ *	it (a 32-bit destination zero-extends, as in the CPU).
+ * @val: the value (already zero-extended to the access size).
+ */
+void mv_vcpu_set_load_result(struct mv_vcpu *vcpu, u8 reg, u8 dst, u64 val)
+{
+	u64 *r = mv_vcpu_gpr(vcpu, reg & 15), mask;
+
+	if (reg & 0x10) {
+		/* AH, CH, DH, BH: bits 15:8 of RAX, RCX, RDX, RBX */
+		*r = (*r & ~0xff00ULL) | ((val & 0xff) << 8);
+	} else if (dst >= 4) {
+		*r = dst == 4 ? (u32)val : val;
+	} else {
+		mask = (1ULL << (dst * 8)) - 1;
+		*r = (*r & ~mask) | (val & mask);
+	}
+}
+
 /* Finish what the last exit to userspace left open: copy in its answer. */
 static void mv_vcpu_complete(struct mv_vcpu *vcpu)
 {
 	struct mv_run *run = vcpu->run;
-	u64 *reg, val = 0, mask;
+	u64 val = 0, mask;
 
 	switch (vcpu->pending) {
 	case MV_PENDING_IO_IN:
@@ -98,17 +122,7 @@ static void mv_vcpu_complete(struct mv_vcpu *vcpu)
 		break;
 	case MV_PENDING_MMIO_READ:
 		memcpy(&val, run->mmio.data, vcpu->pending_len);
-		reg = mv_vcpu_gpr(vcpu, vcpu->pending_reg & 15);
-		if (vcpu->pending_reg & 0x10) {
-			/* AH, CH, DH, BH: bits 15:8 of RAX, RCX, RDX, RBX */
-			*reg = (*reg & ~0xff00ULL) | ((val & 0xff) << 8);
-		} else if (vcpu->pending_dst >= 4) {
-			/* 32-bit destinations zero-extend, as the CPU does. */
-			*reg = vcpu->pending_dst == 4 ? (u32)val : val;
-		} else {
-			mask = (1ULL << (vcpu->pending_dst * 8)) - 1;
-			*reg = (*reg & ~mask) | (val & mask);
-		}
+		mv_vcpu_set_load_result(vcpu, vcpu->pending_reg, vcpu->pending_dst, val);
 		break;
 	case MV_PENDING_HYPERCALL:
 		vcpu->regs.rax = run->hypercall.ret;
@@ -121,6 +135,7 @@ static void mv_vcpu_complete(struct mv_vcpu *vcpu)
 
 static int mv_vcpu_run(struct mv_vcpu *vcpu)
 {
+	struct mv_lapic *apic = vcpu->apic;
 	struct mv_run *run = vcpu->run;
 	struct mv_exit exit;
 	int ret;
@@ -133,7 +148,7 @@ static int mv_vcpu_run(struct mv_vcpu *vcpu)
 	}
 
 	for (;;) {
-		if (signal_pending(current)) {
+		if (signal_pending(current) || (apic && mv_irq_block(vcpu))) {
 			run->exit_reason = MV_EXIT_INTR;
 			return -EINTR;
 		}
@@ -146,9 +161,19 @@ static int mv_vcpu_run(struct mv_vcpu *vcpu)
 			/* Rebooting, or the CPU is on its way out: stop here. */
 			ret = -EIO;
 		} else {
+			if (apic) {
+				/*
+				 * Publish in_guest, then look at the APIC; pairs
+				 * with the barrier in mv_vcpu_kick() (kmod/irq.c).
+				 */
+				WRITE_ONCE(vcpu->run_cpu, smp_processor_id());
+				smp_store_mb(vcpu->in_guest, true);
+				mv_irq_inject(vcpu);
+			}
 			exit.reason = MV_X_UNHANDLED;
 			exit.insn_len = 0;
 			ret = mv_arch->vcpu_run(vcpu, &exit);
+			WRITE_ONCE(vcpu->in_guest, false);
 		}
 		local_irq_enable();
 		mv_fpu_put_guest(vcpu);
@@ -243,6 +268,18 @@ static int mv_sregs_valid(const struct mv_sregs *s)
 	return 0;
 }
 
+static int mv_vcpu_set_mp_state(struct mv_vcpu *vcpu, u32 __user *ustate)
+{
+	u32 state;
+
+	if (get_user(state, ustate))
+		return -EFAULT;
+	if (!vcpu->apic || state > MV_MP_HALTED)
+		return -EINVAL;
+	WRITE_ONCE(vcpu->mp_state, state);
+	return 0;
+}
+
 static long mv_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mv_vcpu *vcpu = file->private_data;
@@ -281,6 +318,12 @@ static long mv_vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case MV_GET_VCPU_STATS:
 		if (copy_to_user(argp, &vcpu->stats, sizeof(vcpu->stats)))
 			ret = -EFAULT;
+		break;
+	case MV_GET_MP_STATE:
+		ret = put_user(vcpu->mp_state, (u32 __user *)argp);
+		break;
+	case MV_SET_MP_STATE:
+		ret = mv_vcpu_set_mp_state(vcpu, argp);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -338,6 +381,7 @@ static const struct file_operations mv_vcpu_fops = {
  */
 void mv_vcpu_free(struct mv_vcpu *vcpu)
 {
+	mv_lapic_free(vcpu);
 	mv_arch->vcpu_free(vcpu);
 	mv_fpu_free(vcpu->fpu);
 	free_page((unsigned long)vcpu->run);
@@ -359,13 +403,20 @@ int mv_vcpu_create(struct mv_vm *vm, unsigned long id)
 	if (id >= MV_MAX_VCPUS)
 		return -EINVAL;
 
+	/* From here on the VM's irqchip (or its absence) is fixed. */
+	mutex_lock(&vm->lock);
+	vm->vcpus_started = true;
+	mutex_unlock(&vm->lock);
+
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
 		return -ENOMEM;
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->cpu = -1;
+	vcpu->run_cpu = -1;
 	mutex_init(&vcpu->lock);
+	init_waitqueue_head(&vcpu->wq);
 	vcpu->regs.rflags = BIT(1);
 	vcpu->regs.rip = 0xfff0;
 	vcpu->guest_xcr0 = mv_fpu_supported_xcr0() ? XFEATURE_MASK_FP | XFEATURE_MASK_SSE : 0;
@@ -379,6 +430,13 @@ int mv_vcpu_create(struct mv_vm *vm, unsigned long id)
 	ret = mv_arch->vcpu_create(vcpu);
 	if (ret)
 		goto err_alloc;
+	if (vm->irqchip) {
+		ret = mv_lapic_create(vcpu);
+		if (ret)
+			goto err_arch;
+		/* Application processors wait for INIT-SIPI-SIPI from the BSP. */
+		vcpu->mp_state = id ? MV_MP_WAIT_SIPI : MV_MP_RUNNABLE;
+	}
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[id]) {
@@ -391,12 +449,15 @@ int mv_vcpu_create(struct mv_vm *vm, unsigned long id)
 		mv_vm_put(vm);	/* never the last: our caller's VM fd holds one */
 		goto err_unlock;
 	}
-	vm->vcpus[id] = vcpu;
+	/* Published last: IPIs and the I/O APIC walk vm->vcpus without the lock. */
+	smp_store_release(&vm->vcpus[id], vcpu);
 	mutex_unlock(&vm->lock);
 	return ret;
 
 err_unlock:
 	mutex_unlock(&vm->lock);
+	mv_lapic_free(vcpu);
+err_arch:
 	mv_arch->vcpu_free(vcpu);
 err_alloc:
 	mv_fpu_free(vcpu->fpu);

@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "irqchip.h"
 #include "minivisor.h"
 #include "mem.h"
 #include "vcpu.h"
@@ -28,6 +29,7 @@ static void mv_vm_destroy(struct kref *kref)
 	for (i = 0; i < MV_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			mv_vcpu_free(vm->vcpus[i]);
+	mv_irqchip_destroy(vm);
 	mv_arch->vm_destroy(vm);
 	mv_npt_destroy(&vm->npt);
 	mv_mem_free(vm);
@@ -114,6 +116,15 @@ static long mv_vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mv_vcpu_create(vm, arg);
 	case MV_GET_VM_STATS:
 		return mv_vm_get_stats(vm, argp);
+	case MV_CREATE_IRQCHIP:
+		return arg ? -EINVAL : mv_irqchip_create(vm);
+	case MV_IRQ_LINE: {
+		struct mv_irq_level irq;
+
+		if (copy_from_user(&irq, argp, sizeof(irq)))
+			return -EFAULT;
+		return mv_irqchip_set_line(vm, irq.gsi, irq.level);
+	}
 	default:
 		return -ENOTTY;
 	}
