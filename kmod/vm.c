@@ -26,10 +26,11 @@ static void mv_vm_destroy(struct kref *kref)
 	struct mv_vm *vm = container_of(kref, struct mv_vm, kref);
 	int i;
 
+	/* The PIT's timer walks the vCPUs: stop it before they go. */
+	mv_irqchip_destroy(vm);
 	for (i = 0; i < MV_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			mv_vcpu_free(vm->vcpus[i]);
-	mv_irqchip_destroy(vm);
 	mv_arch->vm_destroy(vm);
 	mv_npt_destroy(&vm->npt);
 	mv_mem_free(vm);
