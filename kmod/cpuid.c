@@ -59,6 +59,16 @@ enum { EAX, EBX, ECX, EDX };
 #define C7_ECX_OSPKE		BIT(4)
 #define C7_ECX_WAITPKG		BIT(5)
 #define C7_ECX_RDPID		BIT(22)
+#define C7_ECX_CET_SS		BIT(7)
+#define C7_ECX_LA57		BIT(16)
+#define C7_EDX_CET_IBT		BIT(20)
+/* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, SSBD */
+#define C7_EDX_SPEC_MSRS	GENMASK(31, 26)
+/* CPUID.(EAX=0DH,ECX=1):EAX */
+#define D1_EAX_XSAVES		BIT(3)
+#define D1_EAX_XFD		BIT(4)
+/* CPUID.80000008H:EBX: IBPB .. IBRS_SAME_MODE (12-19), SSBD, VIRT_SSBD (24, 25) */
+#define E8_EBX_SPEC_MSRS	(GENMASK(19, 12) | BIT(24) | BIT(25))
 #define C7_ECX_SGX_LC		BIT(30)
 
 /**
@@ -137,6 +147,13 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 				      C7_ECX_SGX_LC | C7_ECX_RDPID);
 			out[EDX] &= ~(BIT(24) | BIT(25));	/* AMX-BF16, AMX-TILE */
 			out[EDX] &= ~BIT(22);			/* AMX-INT8 */
+			/*
+			 * No MSRs behind these: 5-level paging, CET (S_CET and
+			 * friends), IA32_SPEC_CTRL / PRED_CMD / FLUSH_CMD,
+			 * ARCH_CAPABILITIES, CORE_CAPABILITIES.
+			 */
+			out[ECX] &= ~(C7_ECX_LA57 | C7_ECX_CET_SS);
+			out[EDX] &= ~(C7_EDX_CET_IBT | C7_EDX_SPEC_MSRS);
 		}
 		break;
 	case 0xd:
@@ -146,6 +163,11 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 		} else if (subleaf == 0) {
 			out[EAX] &= (u32)mv_fpu_supported_xcr0();
 			out[EDX] &= (u32)(mv_fpu_supported_xcr0() >> 32);
+		} else if (subleaf == 1) {
+			/* XSAVES needs IA32_XSS, XFD its MSRs: neither is there. */
+			out[EAX] &= ~(D1_EAX_XSAVES | D1_EAX_XFD);
+			out[ECX] = 0;
+			out[EDX] = 0;
 		}
 		break;
 	case 0x80000001:
@@ -153,11 +175,14 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 			      E1_ECX_IBS | E1_ECX_TOPOEXT);
 		out[EDX] &= ~E1_EDX_RDTSCP;	/* TSC_AUX is not switched */
 		break;
-	case 0x80000008:	/* ECX: one core per package, no APIC-id split */
+	case 0x80000008:
+		/* ECX: one core per package, no APIC-id split; EBX: no speculation MSRs */
 		out[ECX] = 0;
+		out[EBX] &= ~E8_EBX_SPEC_MSRS;
 		break;
 	case 0x8000001d:	/* AMD cache and core topology: hidden with TOPOEXT */
 	case 0x8000001e:
+	case 0x8000001f:	/* memory encryption (SME / SEV) */
 		memset(out, 0, 4 * sizeof(u32));
 		break;
 	case 0x8000000a:	/* SVM features */
