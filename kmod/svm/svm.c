@@ -127,4 +127,12 @@ const struct mv_arch_ops mv_svm_ops = {
 	.set_sregs		= svm_set_sregs,
 	.skip_insn		= svm_skip_insn,
 	.inject_exception	= svm_inject_exception,
+	.reset			= svm_vcpu_reset,
+	.irq_allowed		= svm_irq_allowed,
+	.inject_irq		= svm_inject_irq,
+	.set_irq_window		= svm_set_irq_window,
+	.nmi_allowed		= svm_nmi_allowed,
+	.inject_nmi		= svm_inject_nmi,
+	.get_msr		= svm_get_msr,
+	.set_msr		= svm_set_msr,
 };

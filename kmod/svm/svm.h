@@ -29,5 +29,13 @@ void svm_get_sregs(struct mv_vcpu *vcpu, struct mv_sregs *sregs);
 void svm_set_sregs(struct mv_vcpu *vcpu, const struct mv_sregs *sregs);
 void svm_skip_insn(struct mv_vcpu *vcpu, unsigned int len);
 void svm_inject_exception(struct mv_vcpu *vcpu, u8 vector, bool has_error, u32 error_code);
+void svm_vcpu_reset(struct mv_vcpu *vcpu);
+bool svm_irq_allowed(struct mv_vcpu *vcpu);
+void svm_inject_irq(struct mv_vcpu *vcpu, u8 vector);
+void svm_set_irq_window(struct mv_vcpu *vcpu, bool on);
+bool svm_nmi_allowed(struct mv_vcpu *vcpu);
+void svm_inject_nmi(struct mv_vcpu *vcpu);
+int svm_get_msr(struct mv_vcpu *vcpu, u32 msr, u64 *val);
+int svm_set_msr(struct mv_vcpu *vcpu, u32 msr, u64 val);
 
 #endif /* MV_SVM_H */

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * minivisor SVM backend: VMCB set-up, VMRUN and exit decoding.
+ * minivisor SVM backend: VMCB set-up and INIT, VMRUN, exit decoding, and
+ * what lives in the VMCB: interrupt / NMI injection and the VMLOAD / VMSAVE
+ * MSRs.
  *
  * Authority: AMD APM vol. 2, chapter 15 "Secure Virtual Machine": "VMRUN
  * Instruction", "Intercept Operations", "Nested Paging", "TLB Control",
- * "Event Injection", and appendix B "Layout of VMCB".
+ * "Event Injection", "Virtual Interrupts", "VMSAVE and VMLOAD
+ * Instructions", chapter 14 "Processor Initialization State", and appendix B
+ * "Layout of VMCB".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": svm: " fmt
 
@@ -18,6 +22,7 @@
 #include <asm/processor-flags.h>
 #include <asm/debugreg.h>
 #include <asm/hw_breakpoint.h>
+#include <asm/msr-index.h>
 #include <asm/trapnr.h>
 
 #include "svm.h"
@@ -53,12 +58,15 @@ struct svm_vm {
  *	the TLB is flushed on every entry).
  * @flush: flush the ASID on the next entry (CR3/CR0/CR4/EFER changed
  *	behind the guest's back).
+ * @nmi_blocked: an NMI was injected and the guest has not executed IRET
+ *	since; the IRET intercept is on while this is set.
  */
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	u64 vmcb_pa;
 	u32 asid;
 	bool flush;
+	bool nmi_blocked;
 };
 
 /* Used, with a flush per entry, when every ASID is taken. */
@@ -150,22 +158,32 @@ static void svm_set_seg(struct vmcb_seg *seg, u16 sel, u64 base, u32 limit, u16 
 #define SEG_S		BIT(4)
 
 /*
- * The RESET state (APM vol. 2 "Processor Initialization State"), except
- * CR0.CD/NW: the guest starts with caching on, as firmware would leave it.
+ * The control area: what minivisor intercepts and the tables it points the
+ * CPU at. Set once, when the vCPU is created; INIT leaves it alone except
+ * for the event state svm_reset_state() drops.
  */
-static void svm_init_vmcb(struct mv_vcpu *vcpu, struct svm_vcpu *svm)
+static void svm_init_control(struct mv_vcpu *vcpu, struct svm_vcpu *svm)
 {
 	struct svm_vm *vm = vcpu->vm->arch;
 	struct vmcb_control *c = &svm->vmcb->control;
-	struct vmcb_save *s = &svm->vmcb->save;
 
-	c->intercept_misc1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_SMI | SVM_I1_CPUID |
-			     SVM_I1_INVD | SVM_I1_HLT | SVM_I1_INVLPGA |
+	/*
+	 * Not intercepted, because with nested paging and V_INTR_MASKING the
+	 * guest owns them: CR0/CR3/CR4 accesses, CR8 (it is V_TPR), INVLPG,
+	 * PAUSE, INT3, INTn, RDTSC, the descriptor-table instructions.
+	 * RDPMC would read the host's counters and RDTSCP the host's TSC_AUX
+	 * (not switched; CPUID hides RDTSCP): both exit and fault. (QEMU's
+	 * TCG, 7.2, checks only the RDTSC intercept for RDTSCP: there RDTSCP
+	 * still runs in the guest.)
+	 */
+	c->intercept_misc1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_SMI | SVM_I1_RDPMC |
+			     SVM_I1_CPUID | SVM_I1_INVD | SVM_I1_HLT | SVM_I1_INVLPGA |
 			     SVM_I1_IOIO_PROT | SVM_I1_MSR_PROT | SVM_I1_SHUTDOWN;
 	c->intercept_misc2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD |
 			     SVM_I2_VMSAVE | SVM_I2_STGI | SVM_I2_CLGI |
-			     SVM_I2_SKINIT | SVM_I2_WBINVD | SVM_I2_MONITOR |
-			     SVM_I2_MWAIT | SVM_I2_MWAIT_COND | SVM_I2_XSETBV;
+			     SVM_I2_SKINIT | SVM_I2_RDTSCP | SVM_I2_WBINVD |
+			     SVM_I2_MONITOR | SVM_I2_MWAIT | SVM_I2_MWAIT_COND |
+			     SVM_I2_XSETBV;
 	/*
 	 * #AC and #DB: a guest can make their delivery loop forever inside
 	 * the CPU, never exiting (CVE-2015-5307, CVE-2015-8104); intercept
@@ -175,10 +193,66 @@ static void svm_init_vmcb(struct mv_vcpu *vcpu, struct svm_vcpu *svm)
 	c->iopm_base_pa = page_to_phys(vm->iopm);
 	c->msrpm_base_pa = page_to_phys(vm->msrpm);
 	c->asid = svm->asid ?: SVM_SHARED_ASID;
-	/* Host interrupts stay the host's, whatever the guest's RFLAGS.IF. */
+	/*
+	 * "Virtual Interrupts": with V_INTR_MASKING the guest's RFLAGS.IF
+	 * masks only virtual interrupts, and the host's IF (on while the
+	 * guest runs, see svm_vcpu_run()) physical ones, so every host
+	 * interrupt is an INTR intercept whatever the guest does. Nothing
+	 * ever clears this bit.
+	 */
 	c->int_ctl = SVM_INT_CTL_V_INTR_MASK;
 	c->np_enable = 1;
 	c->n_cr3 = mv_npt_root_pa(&vcpu->vm->npt);
+}
+
+/* The virtual interrupt that only serves to open an interrupt window. */
+#define SVM_INT_CTL_WINDOW	(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_INTR_PRIO | \
+				 SVM_INT_CTL_V_IGN_TPR)
+
+/*
+ * "Virtual Interrupts", "Interrupt Window": ask for (or stop asking for) an
+ * exit as soon as the guest can take an interrupt. V_IRQ with V_IGN_TPR
+ * (and the highest priority, for CPUs that would look at V_TPR anyway) is
+ * a virtual interrupt the CPU wants to deliver as soon as RFLAGS.IF is set
+ * and no interrupt shadow is in effect; the VINTR intercept makes that
+ * moment an exit instead, before anything is delivered. Its vector is
+ * never used.
+ */
+static void svm_irq_window(struct svm_vcpu *svm, bool on)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	if (on) {
+		c->int_ctl |= SVM_INT_CTL_WINDOW;
+		c->intercept_misc1 |= SVM_I1_VINTR;
+	} else {
+		c->int_ctl &= ~SVM_INT_CTL_WINDOW;
+		c->intercept_misc1 &= ~SVM_I1_VINTR;
+	}
+}
+
+/* INIT, RESET: APM vol. 2 "Processor Initialization State" */
+#define SVM_CR0_INIT		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)	/* 0x60000010 */
+#define SVM_DR6_INIT		0xffff0ff0
+#define SVM_DR7_INIT		0x400
+
+/*
+ * The RESET (@init false) or INIT (@init true) state (APM vol. 2 "Processor
+ * Initialization State"): real mode at f000:fff0, flat 64 KiB segments,
+ * paging off, EFER 0. They differ only in CR0: after RESET minivisor starts
+ * with caching on (CR0 = ET), as firmware would leave it for a guest that
+ * has none; INIT gives the architectural 0x60000010 (CD, NW, ET).
+ *
+ * What INIT does not change stays: the MSRs kept in the VMCB (STAR family,
+ * SYSENTER, KernelGsBase) and the guest PAT (G_PAT, set at RESET only).
+ * Any event queued or being re-injected, the interrupt shadow, NMI blocking
+ * and an open interrupt window are dropped; V_TPR (the guest's CR8, i.e.
+ * its TPR) is 0 again.
+ */
+static void svm_reset_state(struct mv_vcpu *vcpu, struct svm_vcpu *svm, bool init)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+	struct vmcb_save *s = &svm->vmcb->save;
 
 	svm_set_seg(&s->cs, 0xf000, 0xffff0000, 0xffff, SEG_P | SEG_S | 0xb);
 	svm_set_seg(&s->ds, 0, 0, 0xffff, SEG_P | SEG_S | 0x3);
@@ -190,14 +264,28 @@ static void svm_init_vmcb(struct mv_vcpu *vcpu, struct svm_vcpu *svm)
 	svm_set_seg(&s->tr, 0, 0, 0xffff, SEG_P | 0xb);
 	svm_set_seg(&s->gdtr, 0, 0, 0xffff, 0);
 	svm_set_seg(&s->idtr, 0, 0, 0xffff, 0);
-	s->cr0 = X86_CR0_ET;
+	s->cpl = 0;
+	s->cr0 = init ? SVM_CR0_INIT : X86_CR0_ET;
+	s->cr2 = 0;
+	s->cr3 = 0;
+	s->cr4 = 0;
 	/* APM "Canonicalization and Consistency Checks": EFER.SVME must be 1. */
 	s->efer = EFER_SVME;
-	s->dr6 = 0xffff0ff0;
-	s->dr7 = 0x400;
+	s->dr6 = SVM_DR6_INIT;
+	s->dr7 = SVM_DR7_INIT;
 	s->rflags = X86_EFLAGS_FIXED;
 	s->rip = 0xfff0;
-	s->g_pat = vcpu->pat;
+	if (!init)
+		s->g_pat = vcpu->pat;
+
+	c->event_inj = 0;
+	c->int_state = 0;
+	c->int_ctl &= ~SVM_INT_CTL_V_TPR;
+	svm_irq_window(svm, false);
+	c->intercept_misc1 &= ~SVM_I1_IRET;
+	svm->nmi_blocked = false;
+	/* CR3 and paging changed under the guest: nothing cached is valid. */
+	svm->flush = true;
 }
 
 int svm_vcpu_create(struct mv_vcpu *vcpu)
@@ -221,8 +309,18 @@ int svm_vcpu_create(struct mv_vcpu *vcpu)
 			       GFP_KERNEL);
 	svm->asid = asid < 0 ? 0 : asid;
 	vcpu->arch = svm;
-	svm_init_vmcb(vcpu, svm);
+	svm_init_control(vcpu, svm);
+	svm_reset_state(vcpu, svm, false);
 	return 0;
+}
+
+/**
+ * svm_vcpu_reset() - INIT; see &mv_arch_ops.reset.
+ * @vcpu: the vCPU.
+ */
+void svm_vcpu_reset(struct mv_vcpu *vcpu)
+{
+	svm_reset_state(vcpu, vcpu->arch, true);
 }
 
 void svm_vcpu_free(struct mv_vcpu *vcpu)
@@ -238,6 +336,35 @@ void svm_vcpu_free(struct mv_vcpu *vcpu)
 	vcpu->arch = NULL;
 }
 
+/*
+ * NMI blocking ends with the guest's IRET (vol. 2 "NMI Handling"). The
+ * IRET intercept is taken before the IRET executes, so NMIs are unblocked
+ * one instruction early: the next NMI may be injected with RIP still on the
+ * handler's IRET, its frame still on the NMI stack. Linux's NMI entry code
+ * takes that for a nested NMI and replays it after the outer one, as it
+ * must for an NMI after its "NMI executing" flag is cleared anyway. KVM
+ * drops the intercept at the same point but keeps NMIs blocked until RIP
+ * has moved past the IRET (svm.c, iret_interception() and
+ * svm_complete_interrupts()), single-stepping the guest over it if an NMI
+ * is waiting; minivisor keeps to the simple form.
+ */
+static void svm_nmi_unblock(struct svm_vcpu *svm)
+{
+	svm->nmi_blocked = false;
+	svm->vmcb->control.intercept_misc1 &= ~SVM_I1_IRET;
+}
+
+/*
+ * EXITINTINFO ("Event Injection"): the event whose delivery the exit
+ * interrupted, typically a nested page fault on the guest's IDT, GDT,
+ * stack or TSS. External interrupts, NMIs and exceptions have not been
+ * delivered and must be injected again, or they are lost (an interrupt the
+ * local APIC considers in service would never come). A software interrupt
+ * (INTn, type SOFT), INT3 and INTO (reported as exceptions 3 and 4) are
+ * not: without NRIP save minivisor cannot tell their length, and RIP still
+ * points at the instruction, which simply executes again and raises them
+ * afresh.
+ */
 static bool svm_event_needs_reinjection(u64 info)
 {
 	u64 type = info & SVM_EVT_TYPE_MASK;
@@ -357,10 +484,37 @@ static void svm_decode_exit(struct mv_vcpu *vcpu, struct vmcb *vmcb, struct mv_e
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:
+		exit->reason = MV_X_VIRT_INSN;
+		return;
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_COND:
-		exit->reason = MV_X_VIRT_INSN;
+	case SVM_EXIT_RDTSCP:
+		/*
+		 * #UD, as on a CPU without them, which the guest's CPUID says
+		 * this is: MWAIT is not for a guest to idle the host CPU, and
+		 * RDTSCP would read the host's TSC_AUX (not switched).
+		 */
+		svm_inject_exception(vcpu, X86_TRAP_UD, false, 0);
+		exit->reason = MV_X_NONE;
+		return;
+	case SVM_EXIT_RDPMC:
+		/* No performance counters to read (APM vol. 3 "RDPMC": #GP). */
+		svm_inject_exception(vcpu, X86_TRAP_GP, vmcb->save.cr0 & X86_CR0_PE, 0);
+		exit->reason = MV_X_NONE;
+		return;
+	case SVM_EXIT_VINTR:
+		/*
+		 * The window svm_set_irq_window() asked for is open: close it
+		 * (the dummy virtual interrupt was not delivered) and let the
+		 * common code inject the real one.
+		 */
+		svm_irq_window(vcpu->arch, false);
+		exit->reason = MV_X_IRQ_WINDOW;
+		return;
+	case SVM_EXIT_IRET:
+		svm_nmi_unblock(vcpu->arch);
+		exit->reason = MV_X_NONE;
 		return;
 	case SVM_EXIT_NPF:
 		exit->reason = MV_X_NPF;
@@ -415,7 +569,11 @@ int svm_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	vmcb->save.rsp = vcpu->regs.rsp;
 	vmcb->save.rip = vcpu->regs.rip;
 	vmcb->save.rflags = vcpu->regs.rflags;
-	/* No VMCB state is cached from before: minivisor edits it freely. */
+	/*
+	 * "VMCB Clean Bits": none set, so the CPU reloads everything, and
+	 * minivisor edits any field (intercepts, V_IRQ / V_TPR, EVENTINJ,
+	 * segments) without tracking which group it belongs to.
+	 */
 	vmcb->control.clean = 0;
 
 	/*
@@ -449,12 +607,7 @@ int svm_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	vcpu->regs.rflags = vmcb->save.rflags;
 	vmcb->control.event_inj = 0;
 
-	/*
-	 * An event being delivered when the exit happened (an exception whose
-	 * IDT entry was not mapped yet, say) must be delivered again
-	 * ("Event Injection": EXITINTINFO). Not a software interrupt, INT3 or
-	 * INTO: RIP still points at the instruction, which simply runs again.
-	 */
+	/* What was queued was delivered, or is in EXITINTINFO: */
 	if (svm_event_needs_reinjection(vmcb->control.exit_int_info))
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
 
@@ -565,4 +718,177 @@ void svm_inject_exception(struct mv_vcpu *vcpu, u8 vector, bool has_error, u32 e
 	svm->vmcb->control.event_inj = vector | SVM_EVT_TYPE_EXCEPTION | SVM_EVT_VALID |
 				       (has_error ? SVM_EVT_ERROR_VALID : 0) |
 				       ((u64)error_code << 32);
+}
+
+/**
+ * svm_irq_allowed() - see &mv_arch_ops.irq_allowed.
+ * @vcpu: the vCPU.
+ *
+ * Return: the guest's RFLAGS.IF is set, it is not in an STI / MOV SS
+ * interrupt shadow, and EVENTINJ is free ("Event Injection": one event per
+ * VMRUN).
+ */
+bool svm_irq_allowed(struct mv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	return (vcpu->regs.rflags & X86_EFLAGS_IF) &&
+	       !(c->int_state & SVM_INT_STATE_SHADOW) &&
+	       !(c->event_inj & SVM_EVT_VALID);
+}
+
+/**
+ * svm_inject_irq() - queue external interrupt @vector for the next VMRUN.
+ * @vcpu: the vCPU.
+ * @vector: the vector the local APIC chose.
+ *
+ * "Event Injection", type INTR: delivered through the guest's IDT as an
+ * external interrupt before the guest's first instruction.
+ */
+void svm_inject_irq(struct mv_vcpu *vcpu, u8 vector)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	svm->vmcb->control.event_inj = vector | SVM_EVT_TYPE_INTR | SVM_EVT_VALID;
+}
+
+/**
+ * svm_set_irq_window() - see &mv_arch_ops.set_irq_window.
+ * @vcpu: the vCPU.
+ * @on: ask for an %MV_X_IRQ_WINDOW exit, or stop asking.
+ */
+void svm_set_irq_window(struct mv_vcpu *vcpu, bool on)
+{
+	svm_irq_window(vcpu->arch, on);
+}
+
+/**
+ * svm_nmi_allowed() - see &mv_arch_ops.nmi_allowed.
+ * @vcpu: the vCPU.
+ *
+ * Return: no NMI handler is running (no IRET since the last injected NMI),
+ * no interrupt shadow, and EVENTINJ is free.
+ */
+bool svm_nmi_allowed(struct mv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	return !svm->nmi_blocked && !(c->int_state & SVM_INT_STATE_SHADOW) &&
+	       !(c->event_inj & SVM_EVT_VALID);
+}
+
+/**
+ * svm_inject_nmi() - queue an NMI for the next VMRUN.
+ * @vcpu: the vCPU.
+ *
+ * Without vNMI the CPU keeps no NMI blocking for the guest: minivisor
+ * does, from here to the guest's next IRET, which it intercepts until then
+ * (see svm_nmi_unblock()).
+ */
+void svm_inject_nmi(struct mv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	svm->vmcb->control.event_inj = X86_TRAP_NMI | SVM_EVT_TYPE_NMI | SVM_EVT_VALID;
+	svm->nmi_blocked = true;
+	svm->vmcb->control.intercept_misc1 |= SVM_I1_IRET;
+}
+
+/*
+ * The MSRs that live in the VMCB save area: VMLOAD puts the guest's into
+ * the CPU before VMRUN and VMSAVE takes them back after it (vmrun.S), so
+ * the VMCB copy is current between runs, including a KernelGsBase the
+ * guest exchanged with SWAPGS, which exits for nothing. NULL: not one of
+ * them.
+ */
+static u64 *svm_vmcb_msr(struct vmcb_save *s, u32 msr)
+{
+	switch (msr) {
+	case MSR_IA32_SYSENTER_CS:
+		return &s->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:
+		return &s->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:
+		return &s->sysenter_eip;
+	case MSR_STAR:
+		return &s->star;
+	case MSR_LSTAR:
+		return &s->lstar;
+	case MSR_CSTAR:
+		return &s->cstar;
+	case MSR_SYSCALL_MASK:
+		return &s->sfmask;
+	case MSR_KERNEL_GS_BASE:
+		return &s->kernel_gs_base;
+	default:
+		return NULL;
+	}
+}
+
+/**
+ * svm_get_msr() - see &mv_arch_ops.get_msr.
+ * @vcpu: the vCPU.
+ * @msr: the MSR.
+ * @val: its value.
+ *
+ * Return: 0, or -ENOENT: not one the VMCB holds.
+ */
+int svm_get_msr(struct mv_vcpu *vcpu, u32 msr, u64 *val)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	u64 *p = svm_vmcb_msr(&svm->vmcb->save, msr);
+
+	if (!p)
+		return -ENOENT;
+	*val = *p;
+	return 0;
+}
+
+/**
+ * svm_set_msr() - see &mv_arch_ops.set_msr.
+ * @vcpu: the vCPU.
+ * @msr: the MSR.
+ * @val: the value the guest (or userspace) writes.
+ *
+ * VMLOAD takes whatever the VMCB holds, so the checks WRMSR makes are made
+ * here: addresses must be canonical for the guest's paging (vol. 2
+ * "Canonical Address Form"), SFMASK bits 63:32 are reserved. An AMD CPU
+ * keeps only bits 31:0 of SYSENTER_ESP and SYSENTER_EIP (SYSENTER is
+ * legacy mode only there): so does minivisor, and the value reads back the
+ * same before and after a VMRUN.
+ *
+ * Return: 0, -ENOENT (not one the VMCB holds) or -EINVAL (the guest gets
+ * #GP).
+ */
+int svm_set_msr(struct mv_vcpu *vcpu, u32 msr, u64 val)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb_save *s = &svm->vmcb->save;
+	unsigned int va_bits = (s->cr4 & X86_CR4_LA57) ? 57 : 48;
+	u64 *p = svm_vmcb_msr(s, msr);
+
+	if (!p)
+		return -ENOENT;
+	switch (msr) {
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!__is_canonical_address(val, va_bits))
+			return -EINVAL;
+		val = (u32)val;
+		break;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+		if (!__is_canonical_address(val, va_bits))
+			return -EINVAL;
+		break;
+	case MSR_SYSCALL_MASK:
+		if (val >> 32)
+			return -EINVAL;
+		break;
+	}
+	*p = val;
+	return 0;
 }

@@ -28,7 +28,9 @@ struct vmcb_control {
 	u32 asid;			/* 0x058 */
 	u8 tlb_control;			/* 0x05c */
 	u8 reserved_05d[3];
-	u64 int_ctl;			/* 0x060: V_TPR, V_IRQ, V_INTR_MASKING */
+	u64 int_ctl;			/* 0x060: V_TPR, V_IRQ, V_INTR_MASKING;
+					 * 0x064: V_INTR_VECTOR
+					 */
 	u64 int_state;			/* 0x068: bit 0 interrupt shadow */
 	u64 exit_code;			/* 0x070 */
 	u64 exit_info1;			/* 0x078 */
@@ -108,8 +110,11 @@ struct vmcb {
 
 static_assert(offsetof(struct vmcb, control.iopm_base_pa) == 0x040);
 static_assert(offsetof(struct vmcb, control.asid) == 0x058);
+static_assert(offsetof(struct vmcb, control.int_ctl) == 0x060);
+static_assert(offsetof(struct vmcb, control.int_state) == 0x068);
 static_assert(offsetof(struct vmcb, control.exit_code) == 0x070);
 static_assert(offsetof(struct vmcb, control.event_inj) == 0x0a8);
+static_assert(offsetof(struct vmcb, control.clean) == 0x0c0);
 static_assert(offsetof(struct vmcb, control.next_rip) == 0x0c8);
 static_assert(offsetof(struct vmcb, save) == 0x400);
 static_assert(offsetof(struct vmcb, save.cpl) == 0x4cb);
@@ -118,6 +123,9 @@ static_assert(offsetof(struct vmcb, save.cr4) == 0x548);
 static_assert(offsetof(struct vmcb, save.rip) == 0x578);
 static_assert(offsetof(struct vmcb, save.rsp) == 0x5d8);
 static_assert(offsetof(struct vmcb, save.rax) == 0x5f8);
+static_assert(offsetof(struct vmcb, save.star) == 0x600);
+static_assert(offsetof(struct vmcb, save.kernel_gs_base) == 0x620);
+static_assert(offsetof(struct vmcb, save.sysenter_eip) == 0x638);
 static_assert(offsetof(struct vmcb, save.cr2) == 0x640);
 static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
@@ -126,7 +134,10 @@ static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
 #define SVM_I1_INTR		BIT(0)
 #define SVM_I1_NMI		BIT(1)
 #define SVM_I1_SMI		BIT(2)
+#define SVM_I1_VINTR		BIT(4)
+#define SVM_I1_RDPMC		BIT(15)
 #define SVM_I1_CPUID		BIT(18)
+#define SVM_I1_IRET		BIT(20)
 #define SVM_I1_INVD		BIT(22)
 #define SVM_I1_HLT		BIT(24)
 #define SVM_I1_INVLPGA		BIT(26)
@@ -141,6 +152,7 @@ static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
 #define SVM_I2_STGI		BIT(4)
 #define SVM_I2_CLGI		BIT(5)
 #define SVM_I2_SKINIT		BIT(6)
+#define SVM_I2_RDTSCP		BIT(7)
 #define SVM_I2_WBINVD		BIT(9)
 #define SVM_I2_MONITOR		BIT(10)
 #define SVM_I2_MWAIT		BIT(11)
@@ -151,13 +163,19 @@ static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
 #define SVM_TLB_FLUSH_ALL	1	/* every ASID on this CPU */
 #define SVM_TLB_FLUSH_ASID	3	/* this guest's ASID (FlushByAsid) */
 
+/* VMCB offset 0x60 ("Virtual Interrupts", table B-1) */
 #define SVM_INT_CTL_V_TPR	GENMASK_ULL(3, 0)
+#define SVM_INT_CTL_V_IRQ	BIT_ULL(8)
+#define SVM_INT_CTL_V_INTR_PRIO	GENMASK_ULL(19, 16)
+#define SVM_INT_CTL_V_IGN_TPR	BIT_ULL(20)
 #define SVM_INT_CTL_V_INTR_MASK	BIT_ULL(24)
 #define SVM_INT_STATE_SHADOW	BIT_ULL(0)
 
 /* EVENTINJ / EXITINTINFO (APM "Event Injection") */
 #define SVM_EVT_VECTOR		GENMASK_ULL(7, 0)
 #define SVM_EVT_TYPE_MASK	(7ULL << 8)
+#define SVM_EVT_TYPE_INTR	(0ULL << 8)	/* external or virtual interrupt */
+#define SVM_EVT_TYPE_NMI	(2ULL << 8)
 #define SVM_EVT_TYPE_EXCEPTION	(3ULL << 8)
 #define SVM_EVT_TYPE_SOFT	(4ULL << 8)	/* INTn */
 #define SVM_EVT_ERROR_VALID	BIT_ULL(11)
@@ -168,7 +186,10 @@ static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062
+#define SVM_EXIT_VINTR		0x064
+#define SVM_EXIT_RDPMC		0x06f
 #define SVM_EXIT_CPUID		0x072
+#define SVM_EXIT_IRET		0x074
 #define SVM_EXIT_INVD		0x076
 #define SVM_EXIT_HLT		0x078
 #define SVM_EXIT_INVLPGA	0x07a
@@ -182,6 +203,7 @@ static_assert(sizeof(struct vmcb) <= PAGE_SIZE);
 #define SVM_EXIT_STGI		0x084
 #define SVM_EXIT_CLGI		0x085
 #define SVM_EXIT_SKINIT		0x086
+#define SVM_EXIT_RDTSCP		0x087
 #define SVM_EXIT_WBINVD		0x089
 #define SVM_EXIT_MONITOR	0x08a
 #define SVM_EXIT_MWAIT		0x08b
