@@ -69,6 +69,8 @@ enum { EAX, EBX, ECX, EDX };
 #define D1_EAX_XFD		BIT(4)
 /* CPUID.80000008H:EBX: IBPB .. IBRS_SAME_MODE (12-19), SSBD, VIRT_SSBD (24, 25) */
 #define E8_EBX_SPEC_MSRS	(GENMASK(19, 12) | BIT(24) | BIT(25))
+/* CPUID.80000021H:EAX */
+#define E21_EAX_AUTOIBRS	BIT(8)
 #define C7_ECX_SGX_LC		BIT(30)
 
 /**
@@ -179,6 +181,9 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 		/* ECX: one core per package, no APIC-id split; EBX: no speculation MSRs */
 		out[ECX] = 0;
 		out[EBX] &= ~E8_EBX_SPEC_MSRS;
+		break;
+	case 0x80000021:	/* EFER.AUTOIBRS is not a bit a guest may set here */
+		out[EAX] &= ~E21_EAX_AUTOIBRS;
 		break;
 	case 0x8000001d:	/* AMD cache and core topology: hidden with TOPOEXT */
 	case 0x8000001e:
