@@ -8,7 +8,8 @@
 #   make check        every check and every test (what CI runs)
 #   make kmod KVER=V  the module for one kernel: build/kmod/V/minivisor.ko
 #   make user         static userspace for the emulated machines: build/bin,
-#                     build/selftests, build/guests
+#                     build/selftests, build/guests (with linux-initrd.gz)
+#   make linux-guest  build/guests/linux-initrd.gz: the Linux guest's initramfs
 #   make clean
 #
 # Build output goes to build/, downloads to .cache/ (both ignored by git).
@@ -68,7 +69,7 @@ GUEST_HDRS := $(wildcard $(GUEST_SRC)/*.h $(GUEST_SRC)/lib/*.h) \
 GUEST_LIB_32 := $(GUEST_OBJ)/32/entry32.o $(GUEST_OBJ)/32/lib.o
 GUEST_LIB_64 := $(GUEST_OBJ)/64/entry64.o $(GUEST_OBJ)/64/lib.o
 
-.PHONY: all kmod user mvctl selftests guests demo check bench bench-tools clean
+.PHONY: all kmod user mvctl selftests guests linux-guest demo check bench bench-tools clean
 
 all: kmod mvctl
 
@@ -145,7 +146,17 @@ $(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_64)): $(BUILD)/guests/%.bin: \
 		-o $(GUEST_OBJ)/64/$*.elf $(GUEST_LIB_64) $<
 	objcopy -O binary $(GUEST_OBJ)/64/$*.elf $@
 
-user: mvctl selftests guests
+# The Linux guest (tools/guests/linux): busybox and an /init that prints what
+# the guest sees and powers off, for Debian's own kernel booted under mvctl.
+# The rig adds that kernel as /guests/vmlinuz (tools/lib/initramfs.sh).
+LINUX_INITRD := $(BUILD)/guests/linux-initrd.gz
+
+linux-guest: $(LINUX_INITRD)
+
+$(LINUX_INITRD): $(GUEST_SRC)/linux/build-initrd $(GUEST_SRC)/linux/init
+	$(GUEST_SRC)/linux/build-initrd $@
+
+user: mvctl selftests guests linux-guest
 
 # The demo: what this host offers, then a 64-bit guest with 512 MiB.
 demo:

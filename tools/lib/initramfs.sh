@@ -9,6 +9,8 @@
 #   /lib/modules/VER/extra/minivisor.ko   from build/kmod/VER/ (if it was built)
 #   /usr/bin/*  <- build/bin/*    /selftests/* <- build/selftests/*
 #   /guests/*   <- build/guests/* /data/*      <- each FILE (basename kept)
+#   /guests/vmlinuz                  the kernel VER itself, the bzImage this
+#               machine boots: the Linux guest's kernel (with linux-initrd.gz)
 #   /init       mounts, modprobe msr, insmod minivisor (LOAD=1), runs /mv-command,
 #               prints "MV-NESTED-EXIT <status>", syncs, sleeps 2 s, powers off
 #   /mv-command COMMAND [ARGS] as a quoted shell script (argv kept exactly)
@@ -64,6 +66,10 @@ mv_initramfs_build() {
 		mkdir -p "$root/$a"
 		[[ -d $MV_BUILD/$a ]] && cp -a "$MV_BUILD/$a/." "$root/$a/"
 	done
+	# The Linux guest boots the machine's own kernel (linux_boot_test).
+	# Always there: +8 MiB (6.1) / +12 MiB (6.12) of initrd.gz cost QEMU
+	# nothing measurable and Bochs about 5 s of loading from its CD.
+	cp "$(mv_kernel_image "$ver")" "$root/guests/vmlinuz"
 	if ((${#files_ref[@]})); then
 		mkdir -p "$root/data"
 		for f in "${files_ref[@]}"; do
