@@ -131,12 +131,14 @@ static int vmx_setup_controls(u64 basic, u64 ept_vpid)
 	/*
 	 * Host interrupts and NMIs always exit: the host keeps its CPU. The
 	 * VMX-preemption timer bounds each stay in the guest as a backstop
-	 * (vmx_setup_preemption_timer()).
+	 * (vmx_setup_preemption_timer()). "Virtual NMIs" lets the CPU track
+	 * the guest's own NMI blocking (vmx_event.c).
 	 */
 	ret = vmx_adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				  MSR_IA32_VMX_PINBASED_CTLS,
 				  VMX_PIN_EXT_INTR_EXITING | VMX_PIN_NMI_EXITING,
-				  VMX_PIN_PREEMPTION_TIMER, &vmx_cfg.pin, "pin-based");
+				  VMX_PIN_PREEMPTION_TIMER | VMX_PIN_VIRTUAL_NMIS,
+				  &vmx_cfg.pin, "pin-based");
 	if (ret)
 		return ret;
 	vmx_setup_preemption_timer();
@@ -147,22 +149,32 @@ static int vmx_setup_controls(u64 basic, u64 ept_vpid)
 	 * switched) exit. MWAIT / MONITOR / RDPMC exit where that can be
 	 * chosen: the guest gets #UD / #GP instead of idling the host CPU or
 	 * reading its counters. CR3 accesses exit only if the CPU insists
-	 * (no TRUE controls); vmx_cr.c handles them then.
+	 * (no TRUE controls); vmx_cr.c handles them then. Interrupt-window
+	 * exiting must be available but is on only while a vCPU waits for
+	 * the guest to take an interrupt (vmx_event.c); it is never one of
+	 * the bits a CPU forces to 1 (SDM 3D A.3.2, "default1" class).
 	 */
 	ret = vmx_adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 				  MSR_IA32_VMX_PROCBASED_CTLS,
 				  VMX_PROC_HLT_EXITING | VMX_PROC_CR8_LOAD_EXITING |
 				  VMX_PROC_CR8_STORE_EXITING | VMX_PROC_MOV_DR_EXITING |
 				  VMX_PROC_UNCOND_IO_EXITING | VMX_PROC_USE_MSR_BITMAPS |
-				  VMX_PROC_SECONDARY,
+				  VMX_PROC_SECONDARY | VMX_PROC_INTR_WINDOW_EXITING,
 				  VMX_PROC_MWAIT_EXITING | VMX_PROC_MONITOR_EXITING |
 				  VMX_PROC_RDPMC_EXITING,
 				  &vmx_cfg.proc, "primary processor-based");
 	if (ret)
 		return ret;
+	vmx_cfg.proc &= ~VMX_PROC_INTR_WINDOW_EXITING;
 
-	/* Instructions the guest may use natively if the CPU lets it. */
-	proc2_want = VMX_PROC2_WBINVD_EXITING | VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID;
+	/*
+	 * Instructions the guest may use natively if the CPU lets it.
+	 * "Enable RDTSCP" and "enable INVPCID" stay 0, so RDTSCP, RDPID and
+	 * INVPCID are #UD in the guest ("Changes to Instruction Behavior in
+	 * VMX Non-Root Operation"), as its CPUID says: IA32_TSC_AUX is not
+	 * switched, and the guest would read the host's.
+	 */
+	proc2_want = VMX_PROC2_WBINVD_EXITING;
 	if (vmx_xsaves_ok())
 		proc2_want |= VMX_PROC2_XSAVES;
 	if (vmx_cfg.invvpid_type)
@@ -388,4 +400,12 @@ const struct mv_arch_ops mv_vmx_ops = {
 	.set_sregs		= vmx_set_sregs,
 	.skip_insn		= vmx_skip_insn,
 	.inject_exception	= vmx_inject_exception,
+	.reset			= vmx_reset,
+	.irq_allowed		= vmx_irq_allowed,
+	.inject_irq		= vmx_inject_irq,
+	.set_irq_window		= vmx_set_irq_window,
+	.nmi_allowed		= vmx_nmi_allowed,
+	.inject_nmi		= vmx_inject_nmi,
+	.get_msr		= vmx_get_msr,
+	.set_msr		= vmx_set_msr,
 };

@@ -22,7 +22,11 @@
  * CR8 (TPR) accesses always exit (the guest must not reach the host's local
  * APIC) and DR accesses too (DR0-DR3 and DR6 are not switched): both live in
  * software. The guest's breakpoints are remembered but never armed: the
- * VMCS keeps DR7 at its reset value.
+ * VMCS keeps DR7 at its reset value. CR8 is not (yet) the TPR of the
+ * in-kernel local APIC: Linux programs the TPR through the APIC page and
+ * never touches CR8, so "CR8-load / CR8-store exiting" with a plain
+ * register is enough; a TPR shadow would need the APIC page mapped into
+ * the guest and "TPR below threshold" exits.
  */
 #include <linux/mm.h>
 #include <linux/xarray.h>
@@ -128,16 +132,20 @@ void vmx_write_cr4(unsigned long cr4)
 /**
  * vmx_write_efer() - set the guest's EFER and, from its LMA bit, the
  * "IA-32e mode guest" VM-entry control (SDM 3C "Checks on Guest Control
- * Registers, Debug Registers, and MSRs": they must agree).
+ * Registers, Debug Registers, and MSRs": they must agree), and which MSRs
+ * the guest can now use (vmx_msr.c). With "load IA32_EFER" the entry takes
+ * EFER from the VMCS; "save IA32_EFER" keeps it there after the exit.
+ * @vx: the vCPU.
  * @efer: a valid EFER.
  */
-void vmx_write_efer(u64 efer)
+void vmx_write_efer(struct vmx_vcpu *vx, u64 efer)
 {
 	vmcs_write64(VMCS_GUEST_IA32_EFER, efer);
 	if (efer & EFER_LMA)
 		vmcs_set_bits32(VMCS_ENTRY_CONTROLS, VMX_ENTRY_CTL_IA32E_MODE);
 	else
 		vmcs_clear_bits32(VMCS_ENTRY_CONTROLS, VMX_ENTRY_CTL_IA32E_MODE);
+	vmx_msr_update_switch(vx, efer);
 }
 
 /**
@@ -281,7 +289,7 @@ static bool vmx_emulate_cr0(struct mv_vcpu *vcpu, unsigned long val)
 
 	vmx_write_cr0(val);
 	if (efer != vmcs_read64(VMCS_GUEST_IA32_EFER))
-		vmx_write_efer(efer);
+		vmx_write_efer(to_vmx(vcpu), efer);
 	/* Done natively, changing PG or WP would flush this VPID's TLB. */
 	to_vmx(vcpu)->flush_tlb = true;
 	return true;
@@ -309,10 +317,20 @@ static bool vmx_emulate_cr4(struct mv_vcpu *vcpu, unsigned long val)
 	return true;
 }
 
-/* MOV to CR3, only if the CPU cannot turn CR3-load exiting off. */
+/*
+ * MOV to CR3, only if the CPU cannot turn CR3-load exiting off. Bits above
+ * the physical-address width are reserved (#GP); VM entry would refuse them.
+ */
 static bool vmx_emulate_cr3(struct mv_vcpu *vcpu, unsigned long val)
 {
+	u64 rsvd = ~GENMASK_ULL(boot_cpu_data.x86_phys_bits - 1, 0);
 	u64 pdpte[4];
+
+	/* With CR4.PCIDE, bit 63 is the "keep the TLB" hint (below). */
+	if (vmx_get_cr4() & X86_CR4_PCIDE)
+		rsvd &= ~BIT_ULL(63);
+	if (val & rsvd)
+		return false;
 
 	if (vmx_pae_paging(vmx_get_cr0(), vmx_get_cr4(),
 			   vmcs_read64(VMCS_GUEST_IA32_EFER))) {

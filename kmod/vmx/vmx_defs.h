@@ -12,9 +12,11 @@
 /* "Pin-Based VM-Execution Controls" */
 #define VMX_PIN_EXT_INTR_EXITING	BIT(0)
 #define VMX_PIN_NMI_EXITING		BIT(3)
+#define VMX_PIN_VIRTUAL_NMIS		BIT(5)
 #define VMX_PIN_PREEMPTION_TIMER	BIT(6)
 
 /* "Primary Processor-Based VM-Execution Controls" */
+#define VMX_PROC_INTR_WINDOW_EXITING	BIT(2)
 #define VMX_PROC_HLT_EXITING		BIT(7)
 #define VMX_PROC_MWAIT_EXITING		BIT(10)
 #define VMX_PROC_RDPMC_EXITING		BIT(11)
@@ -160,6 +162,8 @@ enum vmx_exit_reason {
 /* "Guest Non-Register State": interruptibility state and activity state */
 #define VMX_INTERRUPTIBILITY_STI	BIT(0)
 #define VMX_INTERRUPTIBILITY_MOV_SS	BIT(1)
+#define VMX_INTERRUPTIBILITY_NMI	BIT(3)
+#define VMX_INTERRUPTIBILITY_SHADOW	(VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS)
 #define VMX_ACTIVITY_ACTIVE		0
 
 /* "Guest Register State", table "Format of Access Rights" */
@@ -202,6 +206,9 @@ enum vmx_exit_reason {
 #define VMX_EPT_QUAL_WRITE		BIT(1)
 #define VMX_EPT_QUAL_FETCH		BIT(2)
 #define VMX_EPT_QUAL_PRESENT		(BIT(3) | BIT(4) | BIT(5))
+#define VMX_EPT_QUAL_GLA_VALID		BIT(7)	/* the access had a linear address */
+#define VMX_EPT_QUAL_GLA_XLATE		BIT(8)	/* ... and was to its translation */
+#define VMX_EPT_QUAL_NMI_UNBLOCK	BIT(12)	/* NMI unblocking due to IRET */
 
 /* The guest's RFLAGS bits VM entry checks ("Checks on Guest RIP and RFLAGS") */
 #define VMX_RFLAGS_FIXED1		BIT(1)

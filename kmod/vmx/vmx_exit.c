@@ -2,7 +2,9 @@
 /*
  * minivisor VMX backend: turning a VM exit into a vendor-neutral struct
  * mv_exit. Exits the backend handles by itself (CR and DR accesses,
- * MONITOR / MWAIT / RDPMC) come back as %MV_X_NONE.
+ * MONITOR / MWAIT / RDPMC, INVLPG and PAUSE where the CPU forces them to
+ * exit) come back as %MV_X_NONE. An event whose delivery the exit
+ * interrupted is queued again first (vmx_event.c).
  *
  * Authority: SDM 3C "VM Exits" - "Basic VM-Exit Information", "Information
  * for VM Exits Due to Vectored Events", "Information for VM Exits That
@@ -25,27 +27,6 @@ static void vmx_exit_unhandled(struct mv_exit *exit, u32 reason, unsigned long q
 	exit->fail.cause = cause;
 }
 
-/*
- * An exit in the middle of delivering an event through the guest's IDT
- * (typically an EPT violation on the IDT, the stack or the handler the
- * guest touches for the first time): the event was not delivered and must
- * be injected again with the next entry ("Information for VM Exits That
- * Occur During Event Delivery"; "Reflecting Exceptions to Guest Software").
- */
-static void vmx_requeue_idt_vectoring(struct vmx_vcpu *vx)
-{
-	u32 idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
-
-	if (!(idt & VMX_INTR_VALID))
-		return;
-	vx->event_info = idt & (VMX_INTR_VALID | VMX_INTR_ERROR_CODE |
-				VMX_INTR_TYPE_MASK | VMX_INTR_VECTOR_MASK);
-	vx->event_error = (idt & VMX_INTR_ERROR_CODE) ?
-			  vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE) : 0;
-	/* Software interrupts and exceptions restart at their INT n / INT3 / INTO. */
-	vx->event_len = vx->exit_insn_len;
-}
-
 static void vmx_decode_entry_failure(u32 reason, struct mv_exit *exit)
 {
 	exit->reason = MV_X_FAIL_ENTRY;
@@ -65,7 +46,15 @@ static void vmx_decode_io(unsigned long qual, struct mv_exit *exit)
 	exit->io.rep = qual & VMX_IO_QUAL_REP;
 }
 
-static void vmx_decode_ept_violation(unsigned long qual, struct mv_exit *exit)
+/*
+ * "Exit Qualification for EPT Violations". An access is the instruction's
+ * own data access only if it had a linear address (bit 7; not a PDPTE load)
+ * and was to that address's translation (bit 8; not a guest page-table
+ * walk), outside event delivery (@vectoring: pushing the frame, reading the
+ * IDT).
+ */
+static void vmx_decode_ept_violation(unsigned long qual, bool vectoring,
+				     struct mv_exit *exit)
 {
 	exit->reason = MV_X_NPF;
 	exit->npf.gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
@@ -73,6 +62,8 @@ static void vmx_decode_ept_violation(unsigned long qual, struct mv_exit *exit)
 	exit->npf.fetch = qual & VMX_EPT_QUAL_FETCH;
 	/* Bits 5:3: what the EPT entries allowed; all clear: not present. */
 	exit->npf.present = qual & VMX_EPT_QUAL_PRESENT;
+	exit->npf.not_data = vectoring || !(qual & VMX_EPT_QUAL_GLA_VALID) ||
+			     !(qual & VMX_EPT_QUAL_GLA_XLATE);
 }
 
 /**
@@ -86,6 +77,7 @@ void vmx_exit_decode(struct mv_vcpu *vcpu, u32 reason, struct mv_exit *exit)
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	u32 basic = VMX_EXIT_REASON_BASIC(reason), intr;
 	unsigned long qual;
+	bool vectoring;
 
 	exit->insn_len = 0;
 	if (reason & VMX_EXIT_REASON_ENTRY_FAIL) {
@@ -95,7 +87,7 @@ void vmx_exit_decode(struct mv_vcpu *vcpu, u32 reason, struct mv_exit *exit)
 
 	qual = vmcs_readl(VMCS_EXIT_QUALIFICATION);
 	vx->exit_insn_len = vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN);
-	vmx_requeue_idt_vectoring(vx);
+	vectoring = vmx_event_after_exit(vx, basic, qual);
 
 	switch (basic) {
 	case VMX_EXIT_EXCEPTION_NMI:
@@ -116,6 +108,11 @@ void vmx_exit_decode(struct mv_vcpu *vcpu, u32 reason, struct mv_exit *exit)
 		return;
 	case VMX_EXIT_TRIPLE_FAULT:
 		exit->reason = MV_X_SHUTDOWN;
+		return;
+	case VMX_EXIT_INTR_WINDOW:
+		/* The guest can take an interrupt now; the common loop injects it. */
+		vmx_set_irq_window(vcpu, false);
+		exit->reason = MV_X_IRQ_WINDOW;
 		return;
 	case VMX_EXIT_CPUID:
 		exit->reason = MV_X_CPUID;
@@ -160,7 +157,7 @@ void vmx_exit_decode(struct mv_vcpu *vcpu, u32 reason, struct mv_exit *exit)
 		exit->reason = MV_X_XSETBV;
 		break;
 	case VMX_EXIT_EPT_VIOLATION:
-		vmx_decode_ept_violation(qual, exit);
+		vmx_decode_ept_violation(qual, vectoring, exit);
 		return;
 	case VMX_EXIT_EPT_MISCONFIG:
 		/* The qualification is undefined; the GPA says where. */
@@ -176,6 +173,20 @@ void vmx_exit_decode(struct mv_vcpu *vcpu, u32 reason, struct mv_exit *exit)
 	case VMX_EXIT_RDPMC:
 		/* No performance counters to read (SDM vol. 2 "RDPMC": #GP). */
 		vmx_queue_exception(vx, X86_TRAP_GP, true, 0);
+		exit->reason = MV_X_NONE;
+		return;
+	case VMX_EXIT_INVLPG:
+		/*
+		 * Only if the CPU forces "INVLPG exiting": drop the guest's
+		 * translations (all of them: simpler than one address, and rare).
+		 */
+		vx->flush_tlb = true;
+		vmx_skip_insn(vcpu, 0);
+		exit->reason = MV_X_NONE;
+		return;
+	case VMX_EXIT_PAUSE:
+		/* Only if the CPU forces "PAUSE exiting": a hint, nothing to do. */
+		vmx_skip_insn(vcpu, 0);
 		exit->reason = MV_X_NONE;
 		return;
 	default:

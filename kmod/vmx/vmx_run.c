@@ -3,10 +3,13 @@
  * minivisor VMX backend: one trip into the guest and back.
  *
  * Before the entry: the VMCS is made current here (vmx_vcpu.c), the host
- * state that follows the running task is refreshed, queued events and the
- * guest's RSP / RIP / RFLAGS are written, the guest's CR2 is put in place.
- * After the exit: what VM exit does not restore of the host is restored,
- * a host NMI is handed to the host, and the exit is decoded (vmx_exit.c).
+ * state that follows the running task is refreshed, the queued event and
+ * what changed in software (interruptibility, controls, SYSENTER MSRs) and
+ * the guest's RSP / RIP / RFLAGS are written, the guest's CR2 and the MSRs
+ * the VMCS does not switch are put in place (vmx_msr.c).
+ * After the exit: those MSRs and what VM exit does not restore of the host
+ * are restored, a host NMI is handed to the host, and the exit is decoded
+ * (vmx_exit.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": vmx: " fmt
 
@@ -21,7 +24,6 @@
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
-#include <asm/trapnr.h>
 
 #include "../minivisor.h"
 #include "vmcs.h"
@@ -55,11 +57,13 @@ static_assert(VMX_ENTER_HOST_RSP == VMCS_HOST_RSP);
  * @gs: GS selector.
  * @ldt: LDTR selector.
  * @fs_base: IA32_FS_BASE.
+ * @kernel_gs_base: IA32_KERNEL_GS_BASE (the user's GS base), if read.
  * @debugctl: IA32_DEBUGCTL.
  */
 struct vmx_host_state {
 	u16 ds, es, fs, gs, ldt;
 	unsigned long fs_base;
+	u64 kernel_gs_base;
 	unsigned long debugctl;
 };
 
@@ -96,8 +100,13 @@ static void vmx_save_host(struct vmx_vcpu *vx, struct vmx_host_state *h)
 		vmcs_writel(VMCS_HOST_FS_BASE, h->fs_base);
 		vx->host_fs_base = h->fs_base;
 	}
-	/* The user's GS base, while in the kernel; restored by the exit. */
-	rdmsrl(MSR_KERNEL_GS_BASE, vx->msr_host[VMX_AUTO_MSR_KERNEL_GS_BASE].value);
+	/*
+	 * The user's GS base, while in the kernel: needed if the guest may
+	 * change it (SWAPGS, vmx_msr.c) or reloading GS clobbers it below.
+	 */
+	h->kernel_gs_base = 0;
+	if ((vx->msr_switch & VMX_SWITCH_KERNEL_GS) || h->ldt || (h->gs & 7))
+		rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 
 	/* The task's page tables (and PCID), CR4 as this CPU has it now. */
 	cr3 = __read_cr3();
@@ -124,10 +133,9 @@ static void vmx_restore_host(struct vmx_vcpu *vx, const struct vmx_host_state *h
 {
 	if (unlikely(h->ldt || (h->gs & 7))) {
 		asm volatile("lldt %0" : : "rm" (h->ldt));
-		/* Loading GS resets the user's GS base: the exit restored it. */
+		/* Loading GS resets the user's GS base: put it back. */
 		load_gs_index(h->gs);
-		wrmsrl(MSR_KERNEL_GS_BASE,
-		       vx->msr_host[VMX_AUTO_MSR_KERNEL_GS_BASE].value);
+		wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	}
 	if (unlikely(h->fs & 7)) {
 		loadsegment(fs, h->fs);
@@ -145,56 +153,28 @@ static void vmx_restore_host(struct vmx_vcpu *vx, const struct vmx_host_state *h
 		hw_breakpoint_restore();
 }
 
-/* Hardware exceptions that push an error code (SDM 3A "Exception and Interrupt Reference"). */
-static bool vmx_exception_has_error(u8 vector)
-{
-	switch (vector) {
-	case X86_TRAP_DF:
-	case X86_TRAP_TS:
-	case X86_TRAP_NP:
-	case X86_TRAP_SS:
-	case X86_TRAP_GP:
-	case X86_TRAP_PF:
-	case X86_TRAP_AC:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /*
- * Queued event, interrupt shadow, TLB flush, then RSP / RIP / RFLAGS.
- * SDM 3C "Checks on VM-Entry Control Fields": an exception delivers an
- * error code exactly when it has one and the guest is in protected mode.
- * "Checks on Guest Non-Register State": blocking by STI needs RFLAGS.IF.
+ * The queued event, what changed in software since the last entry, the TLB
+ * flush, then RSP / RIP / RFLAGS. The fields behind &vmx_vcpu.dirty change
+ * rarely: one test per entry instead of a VMWRITE each.
  */
 static void vmx_prepare_guest(struct mv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	u32 info = vx->event_info, intr;
 
-	if (info & VMX_INTR_VALID) {
-		if ((info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION) {
-			info &= ~VMX_INTR_ERROR_CODE;
-			if ((vmcs_readl(VMCS_GUEST_CR0) & X86_CR0_PE) &&
-			    vmx_exception_has_error(info & VMX_INTR_VECTOR_MASK))
-				info |= VMX_INTR_ERROR_CODE;
+	vmx_event_before_entry(vcpu);
+
+	if (unlikely(vx->dirty)) {
+		if (vx->dirty & VMX_DIRTY_INTR_STATE)
+			vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vx->intr_state);
+		if (vx->dirty & VMX_DIRTY_PROC)
+			vmcs_write32(VMCS_PROC_CONTROLS, vx->proc);
+		if (vx->dirty & VMX_DIRTY_SYSENTER) {
+			vmcs_write32(VMCS_GUEST_SYSENTER_CS, vx->sysenter_cs);
+			vmcs_writel(VMCS_GUEST_SYSENTER_ESP, vx->sysenter_esp);
+			vmcs_writel(VMCS_GUEST_SYSENTER_EIP, vx->sysenter_eip);
 		}
-		vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
-		if (info & VMX_INTR_ERROR_CODE)
-			vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, vx->event_error);
-		vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, vx->event_len);
-		vx->event_info = 0;
-	}
-
-	if (vx->clear_intr_shadow || !(vcpu->regs.rflags & X86_EFLAGS_IF)) {
-		intr = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
-		if (vx->clear_intr_shadow)
-			intr &= ~(VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS);
-		if (!(vcpu->regs.rflags & X86_EFLAGS_IF))
-			intr &= ~VMX_INTERRUPTIBILITY_STI;
-		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, intr);
-		vx->clear_intr_shadow = false;
+		vx->dirty = 0;
 	}
 
 	if (vx->flush_tlb) {
@@ -212,8 +192,12 @@ static void vmx_prepare_guest(struct mv_vcpu *vcpu)
  * @vcpu: the vCPU.
  * @exit: the decoded exit.
  *
- * Called with preemption and interrupts off (interrupts go on briefly if
- * the VMCS must be fetched from another CPU, see vmx_vcpu.c).
+ * Called with preemption and interrupts off. If the VMCS must be fetched
+ * from another CPU, interrupts go on for a moment (see vmx_vcpu.c); a host
+ * interrupt taken then may have changed what the common loop decided
+ * before this call (an interrupt for the guest, a reschedule), so the loop
+ * gets an %MV_X_EXTERNAL_INTR exit without an entry and decides again;
+ * whatever was queued stays queued.
  *
  * Return: 0 with @exit filled in (a refused entry is %MV_X_FAIL_ENTRY),
  * -EIO if VMX is off on this CPU.
@@ -226,11 +210,17 @@ int vmx_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	int ret;
 
 	ret = vmx_vcpu_load(vcpu);
-	if (ret)
+	if (ret < 0)
 		return ret;
+	if (unlikely(ret == VMX_LOAD_IRQS_WERE_ON)) {
+		exit->reason = MV_X_EXTERNAL_INTR;
+		exit->insn_len = 0;
+		return 0;
+	}
 
 	vmx_prepare_guest(vcpu);
 	vmx_save_host(vx, &host);
+	vmx_msr_load_guest(vx, host.kernel_gs_base);
 
 	/* The VMCS has no CR2: the guest's is loaded and saved by hand. */
 	if (native_read_cr2() != vx->cr2)
@@ -238,6 +228,7 @@ int vmx_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	ret = mv_vmx_vmenter(&vcpu->regs, vx->launched);
 	vx->cr2 = native_read_cr2();
 
+	vmx_msr_load_host(vx, host.kernel_gs_base);
 	vmx_restore_host(vx, &host);
 
 	if (unlikely(ret == VMX_ENTER_FAULT)) {
@@ -263,6 +254,8 @@ int vmx_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	 * A host NMI: NMIs stay blocked until the next IRET, which the
 	 * kernel's handler, entered through its IDT gate, ends with (SDM 3C
 	 * "Treatment of NMIs Arriving While in VMX Non-Root Operation").
+	 * "Virtual NMIs" changes nothing here: it is about the NMIs minivisor
+	 * gives the guest (vmx_event.c); host NMIs still exit ("NMI exiting").
 	 */
 	if (VMX_EXIT_REASON_BASIC(reason) == VMX_EXIT_EXCEPTION_NMI) {
 		intr = vmcs_read32(VMCS_EXIT_INTR_INFO);

@@ -19,8 +19,9 @@
  * entry. A CPU that goes offline (or reboots, or suspends) VMCLEARs what it
  * holds first (hw_disable).
  *
- * The ioctls that read or write the VMCS (get_sregs, set_sregs) do the same
- * on whatever CPU they run on, with preemption off while they use it.
+ * The ioctls that read or write the VMCS (get_sregs, set_sregs, reset) do
+ * the same on whatever CPU they run on, with preemption off while they use
+ * it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": vmx: " fmt
 
@@ -112,8 +113,11 @@ void vmx_clear_all_on_cpu(void)
 	this_cpu_write(vmx_current, NULL);
 }
 
-/* SDM 3C "Host-State Area": what depends on the CPU (its TSS, GDT, stacks). */
-static void vmx_host_state_percpu(int cpu)
+/*
+ * SDM 3C "Host-State Area": what depends on the CPU (its TSS, GDT, stacks);
+ * and the host MSRs vmx_run.c puts back after the guest used them.
+ */
+static void vmx_host_state_percpu(struct vmx_vcpu *vx, int cpu)
 {
 	struct desc_ptr idt;
 	u64 msr;
@@ -133,6 +137,7 @@ static void vmx_host_state_percpu(int cpu)
 	vmcs_writel(VMCS_HOST_IA32_SYSENTER_EIP, msr);
 	rdmsrl(MSR_EFER, msr);
 	vmcs_write64(VMCS_HOST_IA32_EFER, msr);
+	vmx_msr_read_host(vx);
 }
 
 /*
@@ -217,12 +222,20 @@ static void vmx_ar_to_seg(u32 ar, struct mv_segment *s)
 }
 
 /*
- * The architectural RESET state (SDM 3A "Processor State After Reset"):
- * real mode, CS.selector f000 with base ffff0000. The TR is a busy TSS even
- * here: VM entry checks it in every mode ("Checks on Guest Segment
- * Registers"). RSP, RIP and RFLAGS come from &mv_vcpu.regs at each entry.
+ * The state after RESET and after INIT (SDM 3A "Initialization Overview",
+ * table "IA-32 and Intel 64 Processor States Following Power-up, Reset, or
+ * INIT"): real mode at CS.selector f000, CS.base ffff0000, other segments
+ * 0 with limit ffff, GDTR / IDTR base 0 limit ffff, CR0 60000010 (CD, NW,
+ * ET), CR2 / CR3 / CR4 / EFER 0 (so no IA-32e mode guest), DR0-DR3 0, DR6
+ * ffff0ff0, DR7 400, CR8 0; no STI / MOV SS shadow, no NMI blocking. The TR
+ * is a busy TSS even here: VM entry checks it in every mode ("Checks on
+ * Guest Segment Registers"). RSP, RIP and RFLAGS are &mv_vcpu.regs (the
+ * common code resets them). What INIT leaves alone is not touched: the
+ * MSRs (SYSENTER, STAR..., KERNEL_GS_BASE, PAT), x87 / SSE / AVX state.
+ * Nothing the guest's TLB holds is valid afterwards: its VPID is flushed
+ * at the next entry. The VMCS must be current.
  */
-static void vmx_reset_guest_state(void)
+static void vmx_reset_guest_state(struct vmx_vcpu *vx)
 {
 	const u32 data_ar = 0x3 | VMX_AR_S | VMX_AR_P;	/* read/write, accessed */
 	int i;
@@ -239,25 +252,35 @@ static void vmx_reset_guest_state(void)
 	vmcs_writel(VMCS_GUEST_IDTR_BASE, 0);
 	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0xffff);
 
-	/* CD, NW, ET; the real CR0 keeps caching on and NE set (vmx_cr.c). */
+	/*
+	 * CD, NW, ET in the read shadow; the real CR0 keeps caching on and NE
+	 * set, the guest/host mask stays (vmx_cr.c).
+	 */
 	vmx_write_cr0(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET);
 	vmx_write_cr4(0);
 	vmcs_writel(VMCS_GUEST_CR3, 0);
-	vmx_write_efer(0);
+	vmx_write_efer(vx, 0);
+	vx->cr2 = 0;
+	vx->cr8 = 0;
+	memset(vx->db, 0, sizeof(vx->db));
+	vx->dr6 = VMX_DR6_FIXED_1;
+	vx->dr7 = VMX_DR7_FIXED_1;
 	vmcs_writel(VMCS_GUEST_DR7, VMX_DR7_FIXED_1);
-	vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write32(VMCS_GUEST_SYSENTER_CS, 0);
-	vmcs_writel(VMCS_GUEST_SYSENTER_ESP, 0);
-	vmcs_writel(VMCS_GUEST_SYSENTER_EIP, 0);
 
 	/* "Guest Non-Register State" */
 	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
+	vx->intr_state = 0;
+	vx->dirty &= ~VMX_DIRTY_INTR_STATE;
 	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_writel(VMCS_GUEST_PENDING_DBG, 0);
-	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+	vx->flush_tlb = true;
 }
 
-/* Write every VMCS field once: controls, host state, guest RESET state. */
+/*
+ * Write every VMCS field once: controls, host state, the guest's RESET
+ * state. Software state the ops may have set before the first load (an
+ * interrupt window, SYSENTER MSRs, a queued event) is kept.
+ */
 static void vmx_vmcs_setup(struct mv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
@@ -267,7 +290,7 @@ static void vmx_vmcs_setup(struct mv_vcpu *vcpu)
 	if (!vx->vpid)
 		proc2 &= ~VMX_PROC2_VPID;
 	vmcs_write32(VMCS_PIN_CONTROLS, vmx_cfg.pin);
-	vmcs_write32(VMCS_PROC_CONTROLS, vmx_cfg.proc);
+	vmcs_write32(VMCS_PROC_CONTROLS, vx->proc);
 	vmcs_write32(VMCS_PROC2_CONTROLS, proc2);
 	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
 	vmcs_write32(VMCS_PF_ERROR_CODE_MASK, 0);
@@ -285,19 +308,25 @@ static void vmx_vmcs_setup(struct mv_vcpu *vcpu)
 	vmcs_writel(VMCS_CR0_GUEST_HOST_MASK, vmx_cfg.cr0_mask);
 	vmcs_writel(VMCS_CR4_GUEST_HOST_MASK, vmx_cfg.cr4_mask);
 
-	/* "VM-Exit Control Fields", "VM-Entry Control Fields" */
+	/*
+	 * "VM-Exit Control Fields", "VM-Entry Control Fields": no MSR areas,
+	 * vmx_run.c switches MSRs by hand (vmx_msr.c says why).
+	 */
 	vmcs_write32(VMCS_EXIT_CONTROLS, vmx_cfg.exit);
 	vmcs_write32(VMCS_ENTRY_CONTROLS, vmx_cfg.entry);
-	vmcs_write64(VMCS_EXIT_MSR_STORE_ADDR, virt_to_phys(vx->msr_guest));
-	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, VMX_NR_AUTO_MSRS);
-	vmcs_write64(VMCS_EXIT_MSR_LOAD_ADDR, virt_to_phys(vx->msr_host));
-	vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, VMX_NR_AUTO_MSRS);
-	vmcs_write64(VMCS_ENTRY_MSR_LOAD_ADDR, virt_to_phys(vx->msr_guest));
-	vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, VMX_NR_AUTO_MSRS);
+	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 
 	vmx_host_state_const(vx);
-	vmx_reset_guest_state();
+	vmx_reset_guest_state(vx);
+	/* RESET only: INIT leaves these MSRs as they are. */
+	vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write32(VMCS_GUEST_SYSENTER_CS, vx->sysenter_cs);
+	vmcs_writel(VMCS_GUEST_SYSENTER_ESP, vx->sysenter_esp);
+	vmcs_writel(VMCS_GUEST_SYSENTER_EIP, vx->sysenter_eip);
+	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 }
 
 /**
@@ -312,21 +341,25 @@ static void vmx_vmcs_setup(struct mv_vcpu *vcpu)
  * an earlier visit (SDM 3C "Invalidation of TLBs and Paging-Structure
  * Caches"); it must be VMLAUNCHed, not VMRESUMEd.
  *
- * Return: 0, or -EIO if VMX is off on this CPU or the VMCS cannot be loaded.
+ * Return: 0; %VMX_LOAD_IRQS_WERE_ON if it was called with interrupts off
+ * and had to turn them on; -EIO if VMX is off on this CPU or the VMCS
+ * cannot be loaded.
  */
 int vmx_vcpu_load(struct mv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	int cpu = smp_processor_id(), ret = 0;
+	bool arrived, irqs_were_on = false;
 	unsigned long flags;
-	bool arrived;
 
 	arrived = READ_ONCE(vx->loaded_cpu) != cpu;
 	if (arrived && READ_ONCE(vx->loaded_cpu) >= 0) {
 		bool irqs_off = irqs_disabled();
 
-		if (irqs_off)
+		if (irqs_off) {
 			local_irq_enable();
+			irqs_were_on = true;
+		}
 		vmx_vcpu_clear(vx);
 		if (irqs_off)
 			local_irq_disable();
@@ -362,13 +395,15 @@ int vmx_vcpu_load(struct mv_vcpu *vcpu)
 			vmx_vmcs_setup(vcpu);
 			vx->initialized = true;
 		}
-		vmx_host_state_percpu(cpu);
+		vmx_host_state_percpu(vx, cpu);
 		vmx_invept(to_vmx_vm(vcpu->vm)->eptp);
 		vmx_invvpid(vx->vpid);
 		vcpu->cpu = cpu;
 	}
 out:
 	local_irq_restore(flags);
+	if (!ret && irqs_were_on)
+		ret = VMX_LOAD_IRQS_WERE_ON;
 	return ret;
 }
 
@@ -383,8 +418,6 @@ int vmx_vcpu_create(struct mv_vcpu *vcpu)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
 	struct vmx_vcpu *vx;
-	void *msr_area;
-	int i;
 
 	vx = kzalloc(sizeof(*vx), GFP_KERNEL_ACCOUNT);
 	if (!vx)
@@ -394,8 +427,7 @@ int vmx_vcpu_create(struct mv_vcpu *vcpu)
 	INIT_LIST_HEAD(&vx->loaded_link);
 	vx->vmcs = (void *)__get_free_page(gfp);
 	vx->msr_bitmap = (void *)__get_free_page(gfp);
-	msr_area = (void *)__get_free_page(gfp);
-	if (!vx->vmcs || !vx->msr_bitmap || !msr_area)
+	if (!vx->vmcs || !vx->msr_bitmap)
 		goto err;
 
 	/* SDM 3C "Format of the VMCS Region": revision id, bit 31 clear. */
@@ -403,22 +435,16 @@ int vmx_vcpu_create(struct mv_vcpu *vcpu)
 	vx->vmcs_pa = virt_to_phys(vx->vmcs);
 	/* SDM 3C "MSR-Bitmap Address": a set bit makes the access exit. */
 	memset(vx->msr_bitmap, 0xff, PAGE_SIZE);
-	/* "VM-Exit Controls for MSRs": 16-byte aligned areas. */
-	vx->msr_guest = msr_area;
-	vx->msr_host = msr_area + PAGE_SIZE / 2;
-	for (i = 0; i < VMX_NR_AUTO_MSRS; i++) {
-		vx->msr_guest[i].index = MSR_KERNEL_GS_BASE;
-		vx->msr_host[i].index = MSR_KERNEL_GS_BASE;
-	}
 
 	vx->vpid = vmx_vpid_alloc();
+	/* The rest of the RESET state goes in at the first load. */
+	vx->proc = vmx_cfg.proc;
 	vx->dr6 = VMX_DR6_FIXED_1;
 	vx->dr7 = VMX_DR7_FIXED_1;
 	vcpu->arch = vx;
 	return 0;
 
 err:
-	free_page((unsigned long)msr_area);
 	free_page((unsigned long)vx->msr_bitmap);
 	free_page((unsigned long)vx->vmcs);
 	kfree(vx);
@@ -438,7 +464,6 @@ void vmx_vcpu_free(struct mv_vcpu *vcpu)
 		return;
 	vmx_vcpu_clear(vx);
 	vmx_vpid_free(vx->vpid);
-	free_page((unsigned long)vx->msr_guest);
 	free_page((unsigned long)vx->msr_bitmap);
 	free_page((unsigned long)vx->vmcs);
 	kfree(vx);
@@ -456,7 +481,7 @@ static int vmx_vcpu_get(struct mv_vcpu *vcpu, unsigned long *flags)
 	preempt_disable();
 	ret = vmx_vcpu_load(vcpu);
 	local_irq_save(*flags);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 static void vmx_vcpu_put(unsigned long flags)
@@ -515,10 +540,18 @@ void vmx_set_sregs(struct mv_vcpu *vcpu, const struct mv_sregs *sregs)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	unsigned long flags;
+	bool paging;
 	int i;
 
 	if (vmx_vcpu_get(vcpu, &flags))
 		goto out;
+	/*
+	 * The common code also comes here for a guest's WRMSR to EFER, FS_BASE
+	 * or GS_BASE: flush the guest's TLB only if its paging changed.
+	 */
+	paging = sregs->cr0 != vmx_get_cr0() || sregs->cr3 != vmcs_readl(VMCS_GUEST_CR3) ||
+		 sregs->cr4 != vmx_get_cr4() ||
+		 sregs->efer != vmcs_read64(VMCS_GUEST_IA32_EFER);
 
 	for (i = 0; i < ARRAY_SIZE(vmx_sregs_segs); i++) {
 		const struct mv_segment *s = (const void *)sregs + vmx_sregs_segs[i].off;
@@ -535,56 +568,33 @@ void vmx_set_sregs(struct mv_vcpu *vcpu, const struct mv_sregs *sregs)
 	vmcs_writel(VMCS_GUEST_CR3, sregs->cr3);
 	vmx_write_cr4(sregs->cr4);
 	vx->cr8 = sregs->cr8;
-	vmx_write_efer(sregs->efer);
+	vmx_write_efer(vx, sregs->efer);
 	vmx_load_pdptes(vcpu);
 	/* New paging state: no translation from before may survive. */
-	vx->flush_tlb = true;
+	if (paging)
+		vx->flush_tlb = true;
 out:
 	vmx_vcpu_put(flags);
 }
 
 /**
- * vmx_skip_insn() - move RIP past the instruction that exited and end the
- * STI / MOV SS interrupt shadow it may have been in (SDM 3C "Interruptibility
- * State": the shadow covers one instruction, now executed).
+ * vmx_reset() - &mv_arch_ops.reset: the INIT state (vmx_reset_guest_state()),
+ * without any queued, held or re-injected event and with the interrupt
+ * window closed. Called by the vCPU's own thread, like the other ioctls.
  * @vcpu: the vCPU.
- * @len: instruction length; 0: the VM-exit instruction length of the last
- *	exit.
  */
-void vmx_skip_insn(struct mv_vcpu *vcpu, unsigned int len)
+void vmx_reset(struct mv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
+	unsigned long flags;
 
-	vcpu->regs.rip += len ? len : vx->exit_insn_len;
-	vx->clear_intr_shadow = true;
-}
-
-/**
- * vmx_queue_exception() - deliver a hardware exception at the next entry
- * ("VM-Entry Controls for Event Injection"), replacing whatever was queued.
- * @vx: the vCPU.
- * @vector: exception vector.
- * @has_error: push @error_code (dropped in real mode, see vmx_run.c).
- * @error_code: the error code.
- */
-void vmx_queue_exception(struct vmx_vcpu *vx, u8 vector, bool has_error,
-			 u32 error_code)
-{
-	vx->event_info = vector | VMX_INTR_TYPE_HW_EXCEPTION | VMX_INTR_VALID |
-			 (has_error ? VMX_INTR_ERROR_CODE : 0);
-	vx->event_error = error_code;
-	vx->event_len = 0;
-}
-
-/**
- * vmx_inject_exception() - &mv_arch_ops.inject_exception.
- * @vcpu: the vCPU.
- * @vector: exception vector.
- * @has_error: push @error_code.
- * @error_code: the error code.
- */
-void vmx_inject_exception(struct mv_vcpu *vcpu, u8 vector, bool has_error,
-			  u32 error_code)
-{
-	vmx_queue_exception(to_vmx(vcpu), vector, has_error, error_code);
+	vx->event_info = 0;
+	vx->held_irq = 0;
+	vmx_set_irq_window(vcpu, false);
+	if (!vmx_vcpu_get(vcpu, &flags)) {
+		vmx_reset_guest_state(vx);
+		/* A failed VMLAUNCH may have left an event there. */
+		vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
+	}
+	vmx_vcpu_put(flags);
 }
