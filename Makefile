@@ -56,7 +56,7 @@ GUEST_SRC := $(TOP)/tools/guests
 GUEST_OBJ := $(BUILD)/guests-obj
 GUESTS_16 := hello16 exit42
 GUESTS_32 := hello32
-GUESTS_64 := hello64 memtest64
+GUESTS_64 := hello64 memtest64 irq64
 GUEST_BINS := $(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_16) $(GUESTS_32) $(GUESTS_64))
 GUEST_CFLAGS := -O2 -g -Wall -Wextra $(USER_WERROR) -I$(TOP) -I$(GUEST_SRC)/lib \
 		-I$(GUEST_SRC) -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
@@ -68,6 +68,12 @@ GUEST_HDRS := $(wildcard $(GUEST_SRC)/*.h $(GUEST_SRC)/lib/*.h) \
 	      $(TOP)/tools/mvctl/bootinfo.h
 GUEST_LIB_32 := $(GUEST_OBJ)/32/entry32.o $(GUEST_OBJ)/32/lib.o
 GUEST_LIB_64 := $(GUEST_OBJ)/64/entry64.o $(GUEST_OBJ)/64/lib.o
+# The IDT and interrupt stubs (lib/intr.c, lib/intr64.S): only for the
+# guests that take interrupts.
+GUEST_INTR_64 := $(GUEST_OBJ)/64/intr64.o $(GUEST_OBJ)/64/intr.o
+GUESTS_64_INTR := irq64
+$(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_64_INTR)): GUEST_EXTRA_64 := $(GUEST_INTR_64)
+$(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_64_INTR)): $(GUEST_INTR_64)
 
 .PHONY: all kmod user mvctl selftests guests linux-guest demo check bench bench-tools clean
 
@@ -143,7 +149,7 @@ $(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_64)): $(BUILD)/guests/%.bin: \
 		$(GUEST_OBJ)/64/%.o $(GUEST_LIB_64) $(GUEST_SRC)/lib/guest.ld
 	@mkdir -p $(dir $@)
 	$(LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T $(GUEST_SRC)/lib/guest.ld \
-		-o $(GUEST_OBJ)/64/$*.elf $(GUEST_LIB_64) $<
+		-o $(GUEST_OBJ)/64/$*.elf $(GUEST_LIB_64) $(GUEST_EXTRA_64) $<
 	objcopy -O binary $(GUEST_OBJ)/64/$*.elf $@
 
 # The Linux guest (tools/guests/linux): busybox and an /init that prints what

@@ -364,8 +364,13 @@ void mv_lapic_accept(struct mv_lapic *apic, u32 mode, u8 vector, bool level_trig
 		apic->init_pending = true;
 		break;
 	case APIC_DM_STARTUP:
-		/* Only a processor waiting for SIPI takes it; others drop it. */
-		if (READ_ONCE(apic->vcpu->mp_state) == MV_MP_WAIT_SIPI) {
+		/*
+		 * Only a processor waiting for SIPI takes it; others drop it. An
+		 * INIT not yet acted on counts as waiting: Linux sends INIT and
+		 * STARTUP microseconds apart, long before the target's thread
+		 * wakes up to process the INIT.
+		 */
+		if (apic->init_pending || READ_ONCE(apic->vcpu->mp_state) == MV_MP_WAIT_SIPI) {
 			apic->sipi_pending = true;
 			apic->sipi_vector = vector;
 		} else {

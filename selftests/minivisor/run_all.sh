@@ -6,8 +6,8 @@
 # kernel_log_test runs last: it checks what all the others left in dmesg.
 cd "$(dirname "$0")" || exit 1
 status=0
-for t in device_test caps_test load_test vm_test run_test mvctl_test linux_boot_test \
-	kernel_log_test; do
+for t in device_test caps_test load_test vm_test run_test mvctl_test irqchip_test \
+	linux_boot_test kernel_log_test; do
 	echo "# mv-binary: $t"
 	if [ ! -x "./$t" ]; then
 		echo "not ok 1 $t # missing"
