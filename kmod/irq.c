@@ -260,15 +260,13 @@ static void mv_irq_do_init(struct mv_vcpu *vcpu)
 {
 	struct mv_lapic *apic = vcpu->apic;
 	bool bsp = apic->base_msr & MSR_IA32_APICBASE_BSP;
-	bool sipi;
-	u8 vector;
 
-	/* A STARTUP that came right behind the INIT survives the reset. */
-	spin_lock_irq(&apic->lock);
-	sipi = apic->sipi_pending;
-	vector = apic->sipi_vector;
-	spin_unlock_irq(&apic->lock);
-
+	/*
+	 * Waiting for SIPI from here on: a STARTUP arriving now is kept (and
+	 * one that came right behind the INIT was kept already, see
+	 * mv_lapic_accept()); mv_lapic_reset() leaves both alone.
+	 */
+	WRITE_ONCE(vcpu->mp_state, bsp ? MV_MP_RUNNABLE : MV_MP_WAIT_SIPI);
 	mv_arch->reset(vcpu);
 	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 	vcpu->regs.rflags = X86_EFLAGS_FIXED;
@@ -276,13 +274,6 @@ static void mv_irq_do_init(struct mv_vcpu *vcpu)
 	vcpu->pending = MV_PENDING_NONE;
 	vcpu->irq_window = false;
 	mv_lapic_reset(apic, bsp);
-	if (!bsp && sipi) {
-		spin_lock_irq(&apic->lock);
-		apic->sipi_pending = true;
-		apic->sipi_vector = vector;
-		spin_unlock_irq(&apic->lock);
-	}
-	WRITE_ONCE(vcpu->mp_state, bsp ? MV_MP_RUNNABLE : MV_MP_WAIT_SIPI);
 }
 
 /* STARTUP: real mode at vector << 12 (SDM vol. 3A "MP Initialization Protocol"). */

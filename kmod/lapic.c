@@ -280,7 +280,9 @@ void mv_lapic_reset(struct mv_lapic *apic, bool bsp)
 	apic->expires_ns = 0;
 	apic->nmi_pending = 0;
 	apic->init_pending = false;
-	apic->sipi_pending = false;
+	/* A processor that waits for SIPI keeps one that already arrived. */
+	if (READ_ONCE(apic->vcpu->mp_state) != MV_MP_WAIT_SIPI)
+		apic->sipi_pending = false;
 	spin_unlock_irqrestore(&apic->lock, flags);
 }
 
