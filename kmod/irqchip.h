@@ -33,6 +33,7 @@
  * @deadline: IA32_TSC_DEADLINE, 0 when disarmed or fired.
  * @period_ns: periodic mode: the period; 0 otherwise.
  * @expires_ns: one-shot / periodic: when the count reaches zero (ktime).
+ * @start_ns: one-shot / periodic: when the initial count was written.
  * @nmi_pending: NMIs accepted and not yet injected.
  * @init_pending: an INIT IPI arrived.
  * @sipi_pending: a STARTUP IPI arrived while waiting for one.
@@ -47,6 +48,7 @@ struct mv_lapic {
 	u64 deadline;
 	u64 period_ns;
 	u64 expires_ns;
+	u64 start_ns;
 	unsigned int nmi_pending;
 	bool init_pending;
 	bool sipi_pending;

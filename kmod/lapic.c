@@ -232,7 +232,8 @@ static u64 lapic_set_count(struct mv_lapic *apic, u32 count)
 	}
 	period = (u64)count * lapic_divisor(apic) * APIC_BUS_NS;
 	apic->period_ns = lapic_timer_mode(apic) == LVT_PERIODIC ? period : 0;
-	apic->expires_ns = ktime_get_ns() + period;
+	apic->start_ns = ktime_get_ns();
+	apic->expires_ns = apic->start_ns + period;
 	return apic->expires_ns;
 }
 
@@ -241,10 +242,20 @@ static u32 lapic_current_count(struct mv_lapic *apic)
 {
 	u64 now = ktime_get_ns();
 
-	if (lapic_timer_mode(apic) == LVT_DEADLINE || !apic->expires_ns ||
-	    now >= apic->expires_ns)
+	u64 left, elapsed;
+
+	if (lapic_timer_mode(apic) == LVT_DEADLINE || !apic->expires_ns)
 		return 0;
-	return div_u64(apic->expires_ns - now, lapic_divisor(apic) * APIC_BUS_NS);
+	if (apic->period_ns) {
+		/* Periodic: the count reloads every period since the start. */
+		elapsed = now - (apic->start_ns);
+		left = apic->period_ns - do_div(elapsed, apic->period_ns);
+	} else if (now >= apic->expires_ns) {
+		return 0;
+	} else {
+		left = apic->expires_ns - now;
+	}
+	return div_u64(left, lapic_divisor(apic) * APIC_BUS_NS);
 }
 
 /**
