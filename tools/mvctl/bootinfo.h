@@ -39,6 +39,10 @@
 #define MVBOOT_SEL_CODE		0x08
 #define MVBOOT_SEL_DATA		0x10
 
+/* mvctl create --kernel: the selectors Linux's 64-bit entry expects */
+#define MVBOOT_LINUX_CS		0x10	/* __BOOT_CS */
+#define MVBOOT_LINUX_DS		0x18	/* __BOOT_DS */
+
 /**
  * struct mvboot_info - at guest-physical MVBOOT_ADDR.
  * @magic: MVBOOT_MAGIC.

@@ -19,9 +19,11 @@ static int mvctl_help(int argc, char **argv);
 static const struct mvctl_cmd mvctl_cmds[] = {
 	{ "info", "print what this host's minivisor can do",
 	  "mvctl info [--json]", mvctl_info },
-	{ "create", "run a guest image in a new VM",
+	{ "create", "run a flat guest image or a Linux kernel in a new VM",
 	  "mvctl create --mem SIZE --image FILE [--load-addr GPA] [--entry GPA]\n"
-	  "             [--mode real|protected|long] [--vcpus 1] [--stats]",
+	  "             [--mode real|protected|long] [--stats] [--verbose]\n"
+	  "mvctl create --mem SIZE --kernel BZIMAGE [--initrd FILE] [--append CMDLINE]\n"
+	  "             [--cpus N] [--stats] [--verbose]",
 	  mvctl_create },
 	{ "help", "list the commands, or explain one",
 	  "mvctl help [COMMAND]", mvctl_help },

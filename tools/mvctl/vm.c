@@ -283,6 +283,16 @@ static void setup_flat(struct mv_sregs *sregs, struct mv_regs *regs,
 	regs->rsi = MVBOOT_ADDR;
 }
 
+/* Paging on with the identity map at MVBOOT_PML4, long mode active. */
+static void set_long_mode_crs(struct mv_sregs *sregs)
+{
+	sregs->cr0 = MVCTL_CR0_PE | MVCTL_CR0_MP | MVCTL_CR0_ET |
+		     MVCTL_CR0_NE | MVCTL_CR0_WP | MVCTL_CR0_PG;
+	sregs->cr3 = MVBOOT_PML4;
+	sregs->cr4 = MVCTL_CR4_PAE | MVCTL_CR4_OSFXSR | MVCTL_CR4_OSXMMEXCPT;
+	sregs->efer = MVCTL_EFER_LME | MVCTL_EFER_LMA;
+}
+
 int mvctl_setup_mode(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
 		     enum mvctl_mode mode, uint64_t entry)
 {
@@ -326,11 +336,7 @@ int mvctl_setup_mode(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
 		setup_flat(&sregs, &regs, vm, entry);
 		sregs.cs.l = 1;
 		sregs.cs.db = 0;
-		sregs.cr0 = MVCTL_CR0_PE | MVCTL_CR0_MP | MVCTL_CR0_ET |
-			    MVCTL_CR0_NE | MVCTL_CR0_WP | MVCTL_CR0_PG;
-		sregs.cr3 = MVBOOT_PML4;
-		sregs.cr4 = MVCTL_CR4_PAE | MVCTL_CR4_OSFXSR | MVCTL_CR4_OSXMMEXCPT;
-		sregs.efer = MVCTL_EFER_LME | MVCTL_EFER_LMA;
+		set_long_mode_crs(&sregs);
 		break;
 	default:
 		return -EINVAL;
@@ -338,6 +344,51 @@ int mvctl_setup_mode(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
 	sregs.cr2 = 0;
 	memset(sregs.reserved, 0, sizeof(sregs.reserved));
 
+	if (ioctl(vcpu->fd, MV_SET_SREGS, &sregs))
+		return -errno;
+	if (ioctl(vcpu->fd, MV_SET_REGS, &regs))
+		return -errno;
+	return 0;
+}
+
+int mvctl_setup_linux64(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
+			uint64_t entry, uint64_t boot_params, uint64_t stack)
+{
+	uint64_t *gdt = (uint64_t *)(vm->mem + MVBOOT_GDT);
+	struct mv_sregs sregs;
+	struct mv_regs regs;
+	int err;
+
+	if (vm->mem_size < MVBOOT_LOW_END)
+		return -ENOSPC;
+	if (ioctl(vcpu->fd, MV_GET_SREGS, &sregs))
+		return -errno;
+	err = write_page_tables(vm);
+	if (err)
+		return err;
+	memset(gdt, 0, 4 * 8);
+	gdt[MVBOOT_LINUX_CS / 8] = GDT_CODE64;
+	gdt[MVBOOT_LINUX_DS / 8] = GDT_DATA;
+
+	memset(&regs, 0, sizeof(regs));
+	setup_flat(&sregs, &regs, vm, entry);
+	sregs.gdt.limit = 4 * 8 - 1;
+	sregs.cs.selector = MVBOOT_LINUX_CS;
+	sregs.cs.l = 1;
+	sregs.cs.db = 0;
+	sregs.ds.selector = MVBOOT_LINUX_DS;
+	sregs.es.selector = MVBOOT_LINUX_DS;
+	sregs.fs.selector = MVBOOT_LINUX_DS;
+	sregs.gs.selector = MVBOOT_LINUX_DS;
+	sregs.ss.selector = MVBOOT_LINUX_DS;
+	set_long_mode_crs(&sregs);
+	sregs.cr2 = 0;
+	memset(sregs.reserved, 0, sizeof(sregs.reserved));
+
+	regs.rflags = 2;	/* IF = 0: interrupts off */
+	regs.rdi = 0;
+	regs.rsi = boot_params;
+	regs.rsp = stack;
 	if (ioctl(vcpu->fd, MV_SET_SREGS, &sregs))
 		return -errno;
 	if (ioctl(vcpu->fd, MV_SET_REGS, &regs))
@@ -449,6 +500,10 @@ static const char *const stat_names[] = {
 	[MV_STAT_VIRT_INSN] = "virt_insn",
 	[MV_STAT_SHUTDOWN] = "shutdown",
 	[MV_STAT_OTHER] = "other",
+	[MV_STAT_IRQ_WINDOW] = "irq_window",
+	[MV_STAT_APIC_ACCESS] = "apic_access",
+	[MV_STAT_IRQ_INJECTED] = "irq_injected",
+	[MV_STAT_HALT_WAKEUP] = "halt_wakeup",
 };
 
 const char *mvctl_stat_name(unsigned int stat)

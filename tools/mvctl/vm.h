@@ -84,6 +84,17 @@ int mvctl_load_file(struct mvctl_vm *vm, uint64_t gpa, const char *path, size_t 
 int mvctl_setup_mode(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
 		     enum mvctl_mode mode, uint64_t entry);
 
+/*
+ * The CPU state of the Linux x86 64-bit boot protocol (Documentation/x86/
+ * boot.rst, "64-bit Boot Protocol"): long mode, the identity map of
+ * mvctl_setup_mode(), a GDT at MVBOOT_GDT with flat 64-bit code at
+ * MVBOOT_LINUX_CS and flat data at MVBOOT_LINUX_DS (CS, DS, ES, SS loaded),
+ * interrupts off, RIP = @entry, RSI = @boot_params, RSP = @stack.
+ * -ENOSPC if RAM is too small for the low-memory layout.
+ */
+int mvctl_setup_linux64(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
+			uint64_t entry, uint64_t boot_params, uint64_t stack);
+
 /* "512M", "1G", "4096K", "65536": bytes. -EINVAL if unparsable, -ERANGE if too big. */
 int mvctl_parse_size(const char *s, uint64_t *bytes);
 /* "real", "protected", "long": the mode, or -EINVAL. */
