@@ -55,6 +55,7 @@ int mv_msr_read(struct mv_vcpu *vcpu, u32 msr, u64 *val)
 	case MSR_MTRRcap:
 	case MSR_MTRRdefType:
 	case MSR_IA32_UCODE_REV:
+	case MSR_AMD64_NB_CFG:	/* Linux sets ENABLE_CF8_EXT_CFG on AMD hosts */
 		*val = 0;
 		return 0;
 	case MSR_IA32_CR_PAT:
@@ -111,7 +112,8 @@ int mv_msr_write(struct mv_vcpu *vcpu, u32 msr, u64 val)
 		return 0;
 	case MSR_MTRRdefType:
 	case MSR_IA32_UCODE_REV:
-		return 0;	/* accepted and ignored: guest RAM is write-back */
+	case MSR_AMD64_NB_CFG:
+		return 0;	/* accepted and ignored: guest RAM is write-back, no PCI */
 	case MSR_EFER:
 		mv_arch->get_sregs(vcpu, &sregs);
 		/* LMA is the CPU's to set; SCE, LME, NXE are the guest's. */
