@@ -8,6 +8,8 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
+#include <asm/tsc.h>
+
 #include "minivisor.h"
 
 static long mv_check_cap(unsigned long cap)
@@ -31,6 +33,8 @@ static long mv_check_cap(unsigned long cap)
 		return mv_caps.next_rip;
 	case MV_CAP_NR_CPUS:
 		return mv_nr_enabled_cpus();
+	case MV_CAP_TSC_KHZ:
+		return tsc_khz;
 	default:
 		/* Unknown: "not supported", see MV_CHECK_CAP in the uapi. */
 		return 0;

@@ -55,6 +55,8 @@
  *	an intercept (SVM "NRIP save"; on VMX the VM-exit instruction length
  *	field always does).
  * @MV_CAP_NR_CPUS: number of host CPUs on which the extension is on now.
+ * @MV_CAP_TSC_KHZ: the guest's TSC frequency in kHz (guests see the host's
+ *	TSC), for firmware tables and kernel command lines.
  */
 enum mv_cap {
 	MV_CAP_VENDOR			= 1,
@@ -66,6 +68,7 @@ enum mv_cap {
 	MV_CAP_NESTED_1G		= 7,
 	MV_CAP_NEXT_RIP			= 8,
 	MV_CAP_NR_CPUS			= 9,
+	MV_CAP_TSC_KHZ			= 10,
 };
 
 /**

@@ -12,6 +12,7 @@
  * This file takes the options apart and sets the VM up; run.c runs it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,6 +28,31 @@
 /* --kernel: RAM ends below the 1 GiB that holds the I/O APIC and local APICs. */
 #define LINUX_MAX_MEM		(3ull << 30)
 #define LINUX_DEFAULT_CMDLINE	"console=ttyS0"
+
+/*
+ * The command line, plus the TSC frequency unless the user gave one. Linux
+ * on an AMD CPU can only learn it by timing the PIT (or the ACPI PM timer)
+ * against the TSC in a tight loop of port reads, which nested or emulated
+ * hardware makes too slow to pass Linux's own sanity checks; firmware that
+ * knows the frequency says it, as tsc_early_khz= (Documentation/admin-guide/
+ * kernel-parameters.txt). Returns @append itself or a static buffer.
+ */
+static const char *linux_cmdline(const char *append, char *buf, size_t size)
+{
+	long khz;
+	int fd;
+
+	if (strstr(append, "tsc_early_khz="))
+		return append;
+	fd = open("/dev/minivisor", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return append;
+	khz = ioctl(fd, MV_CHECK_CAP, MV_CAP_TSC_KHZ);
+	close(fd);
+	if (khz <= 0 || snprintf(buf, size, "%s tsc_early_khz=%ld", append, khz) >= (int)size)
+		return append;
+	return buf;
+}
 
 static const char create_help[] =
 "usage: mvctl create --mem SIZE --image FILE [--load-addr GPA] [--entry GPA]\n"
@@ -52,6 +78,7 @@ static const char create_help[] =
 "--kernel BZIMAGE: a Linux x86-64 bzImage (boot protocol 2.12 or later),\n"
 "entered at its 64-bit entry point with the initrd FILE and the command line\n"
 "CMDLINE (default \"" LINUX_DEFAULT_CMDLINE "\"), on N vCPUs (1..8, default 1).\n"
+"mvctl adds tsc_early_khz=<the TSC frequency> unless CMDLINE sets it.\n"
 "The machine is hardware-reduced ACPI: local APICs, an I/O APIC and the 8254\n"
 "PIT in the kernel (MV_CREATE_IRQCHIP), no 8259 PIC, no HPET, no PCI; ACPI\n"
 "tables (RSDP, XSDT, FADT, DSDT, MADT) at 0xe0000.\n"
@@ -359,6 +386,7 @@ int mvctl_create(int argc, char **argv)
 	struct mvctl_linux l = { 0 };
 	struct mvctl_machine *m;
 	struct create_opts o;
+	static char tsc_hint[4096];
 	int sys_fd, err, status = MVCTL_STATUS_ERROR;
 
 	err = parse_opts(argc, argv, &o);
@@ -373,7 +401,8 @@ int mvctl_create(int argc, char **argv)
 	if (o.kernel) {
 		l.kernel_path = o.kernel;
 		l.initrd_path = o.initrd;
-		l.cmdline = o.append ? o.append : LINUX_DEFAULT_CMDLINE;
+		l.cmdline = linux_cmdline(o.append ? o.append : LINUX_DEFAULT_CMDLINE,
+				       tsc_hint, sizeof(tsc_hint));
 		if (mvctl_linux_check(&l, o.mem_size)) {
 			mvctl_linux_free(&l);
 			return MVCTL_STATUS_USAGE;

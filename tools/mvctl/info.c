@@ -27,6 +27,7 @@ static const struct {
 	{ MV_CAP_NESTED_1G,		"nested_1g",		"1 GiB nested pages",	CAP_BOOL },
 	{ MV_CAP_NEXT_RIP,		"next_rip",		"next RIP (NRIP save)",	CAP_BOOL },
 	{ MV_CAP_NR_CPUS,		"cpus",			"CPUs enabled",		CAP_NUMBER },
+	{ MV_CAP_TSC_KHZ,		"tsc_khz",		"TSC kHz",		CAP_NUMBER },
 };
 
 #define NR_INFO_CAPS ARRAY_SIZE(info_caps)
