@@ -19,12 +19,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/math64.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <asm/apicdef.h>
-#include <asm/tsc.h>
 /* smp_send_reschedule() traces the IPI on newer kernels */
 #include <trace/events/ipi.h>
 
@@ -32,16 +30,6 @@
 
 /* Port 80h: the POST-code port Linux writes for I/O delays. */
 #define PORT_POST	0x80
-#define PM_TIMER_HZ	3579545U
-
-/*
- * The ACPI PM timer (ACPI spec "PM Timer"): free-running at 3.579545 MHz,
- * 32 bits wide here (FADT TMR_VAL_EXT), derived from the TSC like the PIT.
- */
-static u32 mv_pm_timer(void)
-{
-	return div_u64(mul_u64_u32_div(rdtsc(), PM_TIMER_HZ, tsc_khz), 1000);
-}
 
 /**
  * mv_irqchip_create() - MV_CREATE_IRQCHIP.
@@ -211,7 +199,7 @@ bool mv_irq_mmio(struct mv_vcpu *vcpu, u64 gpa, unsigned int len, bool write, u6
 }
 
 /**
- * mv_irq_pio() - port I/O to the PIT, port 61h, the PM timer or port 80h.
+ * mv_irq_pio() - port I/O to the PIT, port 61h or port 80h.
  * @vcpu: the vCPU.
  * @port: the port.
  * @len: 1, 2 or 4 (bytes beyond the first read as FFh).
@@ -231,12 +219,6 @@ bool mv_irq_pio(struct mv_vcpu *vcpu, u16 port, unsigned int len, bool in, u32 *
 			*val = 0xffffff00 | mv_pit_read(&chip->pit, port);
 		else
 			mv_pit_write(&chip->pit, port, *val);
-		return true;
-	}
-	if (port >= MV_PM_TIMER_PORT && port < MV_PM_TIMER_PORT + 4) {
-		/* Read-only; narrower reads see the bytes at their offset. */
-		if (in)
-			*val = mv_pm_timer() >> ((port - MV_PM_TIMER_PORT) * 8);
 		return true;
 	}
 	if (port == PORT_POST) {

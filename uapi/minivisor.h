@@ -179,9 +179,6 @@ struct mv_vm_stats {
  * TSC-deadline modes, IPIs with INIT / SIPI / NMI / fixed delivery) and, per
  * VM, one I/O APIC at %MV_IOAPIC_BASE with %MV_IOAPIC_PINS pins and the 8254
  * PIT with the port 61h gate (ports 40h-43h, 61h; channel 0 raises GSI 2).
- * The ACPI power-management timer (a 32-bit counter at 3.579545 MHz) reads
- * at port %MV_PM_TIMER_PORT; Linux measures the TSC against it when the PIT
- * loop is too slow to trust (nested virtualization).
  * HLT no longer exits to userspace: the vCPU sleeps in the kernel until an
  * interrupt is due (or a signal arrives). vCPUs other than 0 start in
  * %MV_MP_WAIT_SIPI.
@@ -191,7 +188,6 @@ struct mv_vm_stats {
 #define MV_LAPIC_BASE		0xfee00000ULL
 #define MV_IOAPIC_BASE		0xfec00000ULL
 #define MV_IOAPIC_PINS		24
-#define MV_PM_TIMER_PORT	0x608
 
 /**
  * struct mv_irq_level - drive one I/O APIC input (a GSI).

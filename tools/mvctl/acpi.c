@@ -9,8 +9,8 @@
  *
  *   FADT  revision 6; flags HW_REDUCED_ACPI and RESET_REG_SUP; RESET_REG is
  *         port 0xcf9 (value 6), SLEEP_CONTROL_REG port 0x600 and
- *         SLEEP_STATUS_REG port 0x601, all system I/O; the PM timer (32-bit,
- *         in the kernel) at MV_PM_TIMER_PORT 0x608; IAPC_BOOT_ARCH says
+ *         SLEEP_STATUS_REG port 0x601, all system I/O; no PM timer (Linux
+ *         gets the TSC frequency on its command line); IAPC_BOOT_ARCH says
  *         "no 8042, do not probe VGA"; the RTC's century is CMOS 0x32.
  *   DSDT  \_S5 = {5, 0, 0, 0}: writing SLP_TYP 5 with SLP_EN to the sleep
  *         control register powers off; \_SB.COM1 (PNP0501, ports
@@ -113,7 +113,6 @@ _Static_assert(sizeof(struct acpi_fadt) == 276, "FADT revision 6 length");
 #define FADT_BOOT_NO_VGA	(1 << 2)	/* IAPC_BOOT_ARCH; bit 1 (8042) clear */
 #define FADT_RESET_REG_SUP	(1 << 10)
 #define FADT_HW_REDUCED_ACPI	(1 << 20)
-#define FADT_TMR_VAL_EXT	(1 << 8)	/* the PM timer has 32 bits */
 
 struct acpi_madt {
 	struct acpi_header header;
@@ -345,15 +344,6 @@ static uint64_t acpi_alloc(uint64_t *next, size_t len)
 	return at;
 }
 
-static void gas_io32(struct acpi_gas *g, uint16_t port)
-{
-	g->space_id = ACPI_GAS_SYSTEM_IO;
-	g->bit_width = 32;
-	g->bit_offset = 0;
-	g->access_width = 3;	/* dword */
-	g->address = port;
-}
-
 static void gas_io8(struct acpi_gas *g, uint16_t port)
 {
 	g->space_id = ACPI_GAS_SYSTEM_IO;
@@ -397,11 +387,7 @@ uint64_t mvctl_acpi_build(uint8_t *mem, unsigned int nr_cpus)
 	fadt = (struct acpi_fadt *)(mem + fadt_at);
 	header_init(&fadt->header, "FACP", sizeof(*fadt), 6);
 	fadt->minor_version = 0;
-	fadt->flags = FADT_HW_REDUCED_ACPI | FADT_RESET_REG_SUP | FADT_TMR_VAL_EXT;
-	/* The kernel's PM timer (MV_CREATE_IRQCHIP): Linux calibrates the TSC with it. */
-	fadt->pm_tmr_blk = MV_PM_TIMER_PORT;
-	fadt->pm_tmr_len = 4;
-	gas_io32(&fadt->x_pm_tmr_blk, MV_PM_TIMER_PORT);
+	fadt->flags = FADT_HW_REDUCED_ACPI | FADT_RESET_REG_SUP;
 	fadt->iapc_boot_arch = FADT_BOOT_NO_VGA;
 	fadt->century = MVCTL_RTC_CENTURY;
 	gas_io8(&fadt->reset_reg, MVCTL_RESET_PORT);
