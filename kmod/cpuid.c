@@ -48,6 +48,7 @@ enum { EAX, EBX, ECX, EDX };
 #define E1_EDX_RDTSCP		BIT(27)
 /* CPUID.7.0:EBX / ECX */
 #define C7_EBX_SGX		BIT(2)
+#define C7_EBX_TSC_ADJUST	BIT(1)
 #define C7_EBX_HLE		BIT(4)
 #define C7_EBX_INVPCID		BIT(10)
 #define C7_EBX_RTM		BIT(11)
@@ -142,9 +143,10 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 	case 7:
 		if (subleaf == 0) {
 			/* INVPCID, RDPID: not enabled in the VMCS / TSC_AUX not switched */
+			/* TSC_ADJUST: the guest's TSC is the host's, it cannot move */
 			out[EBX] &= ~(C7_EBX_SGX | C7_EBX_HLE | C7_EBX_RTM | C7_EBX_PQM |
 				      C7_EBX_MPX | C7_EBX_PQE | C7_EBX_INTEL_PT |
-				      C7_EBX_INVPCID);
+				      C7_EBX_INVPCID | C7_EBX_TSC_ADJUST);
 			out[ECX] &= ~(C7_ECX_PKU | C7_ECX_OSPKE | C7_ECX_WAITPKG |
 				      C7_ECX_SGX_LC | C7_ECX_RDPID);
 			out[EDX] &= ~(BIT(24) | BIT(25));	/* AMX-BF16, AMX-TILE */
