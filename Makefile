@@ -164,10 +164,15 @@ $(LINUX_INITRD): $(GUEST_SRC)/linux/build-initrd $(GUEST_SRC)/linux/init
 
 user: mvctl selftests guests linux-guest
 
-# The demo: what this host offers, then a 64-bit guest with 512 MiB.
+# The demo: what this host offers, then Debian's own kernel booted under
+# minivisor on two vCPUs with 512 MiB; a line typed into its console from
+# the host (stdin) once its /init runs; exit counts when it powers off.
+DEMO_LINE := hello from the host, typed into the guest console
 demo:
 	$(TOP)/tools/nested-run --machine qemu-svm --kernel 6.1 -- \
-		sh -c 'mvctl info && mvctl create --mem 512M --mode long --image /guests/hello64.bin --stats'
+		sh -c 'mvctl info && (sleep 15; echo "$(DEMO_LINE)") | \
+		mvctl create --mem 512M --cpus 2 --kernel /guests/vmlinuz \
+		--initrd /guests/linux-initrd.gz --append "console=ttyS0 mv.stdin_wait=30" --stats'
 
 # Benchmarks (tools/bench): figures next to KVM, not a test.
 BENCH_OUT := $(BUILD)/bench
