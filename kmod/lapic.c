@@ -248,12 +248,10 @@ static u32 lapic_current_count(struct mv_lapic *apic)
 		return 0;
 	if (apic->period_ns) {
 		/* Periodic: the count reloads every period since the start. */
-		elapsed = now - (apic->start_ns);
+		elapsed = now - apic->start_ns;
 		left = apic->period_ns - do_div(elapsed, apic->period_ns);
-	} else if (now >= apic->expires_ns) {
-		return 0;
 	} else {
-		left = apic->expires_ns - now;
+		left = now < apic->expires_ns ? apic->expires_ns - now : 0;
 	}
 	return div_u64(left, lapic_divisor(apic) * APIC_BUS_NS);
 }

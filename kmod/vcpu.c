@@ -162,11 +162,11 @@ static int mv_vcpu_run(struct mv_vcpu *vcpu)
 			ret = -EIO;
 		} else {
 			if (apic) {
+				WRITE_ONCE(vcpu->run_cpu, smp_processor_id());
 				/*
 				 * Publish in_guest, then look at the APIC; pairs
 				 * with the barrier in mv_vcpu_kick() (kmod/irq.c).
 				 */
-				WRITE_ONCE(vcpu->run_cpu, smp_processor_id());
 				smp_store_mb(vcpu->in_guest, true);
 				mv_irq_inject(vcpu);
 			}
