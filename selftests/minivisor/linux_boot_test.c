@@ -422,6 +422,7 @@ static void linux_boot(struct __test_metadata *_metadata, const char *kernel,
 	argv[n++] = (char *)initrd;
 	argv[n++] = "--append";
 	argv[n++] = LINUX_APPEND;
+	argv[n++] = "--stats";
 	argv[n] = NULL;
 
 	ksft_print_msg("linux boot: mvctl create --mem %s --cpus %d --kernel %s --initrd %s --append \"%s\" (timeout %u s)\n",
@@ -436,6 +437,15 @@ static void linux_boot(struct __test_metadata *_metadata, const char *kernel,
 		snprintf(val, sizeof(val), "never reached");
 	ksft_print_msg("linux boot: %d vCPU%s, %.1f s wall, %s s guest (guest uptime at /init; /init %s)\n",
 		       cpus, cpus > 1 ? "s" : "", r->wall_s, guest_up, val);
+	/* mvctl --stats: exits by reason per vCPU, for the record */
+	for (p = r->err; p && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		ksft_print_msg("stats| %.*s\n", (int)(nl - p), p);
+		if (!*nl)
+			break;
+	}
 	fflush(stdout);
 
 	EXPECT_FALSE(r->timed_out) {
