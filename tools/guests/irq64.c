@@ -369,60 +369,82 @@ static uint16_t pit2_read(void)
 	return lo | (hi << 8);
 }
 
-/* (d) Measure the TSC against PIT channel 2 the two ways Linux does. */
+#define PIT_TRIES	5
+
+/* The median of PIT_TRIES values: a host stall in one try moves only that one. */
+static uint64_t median(uint64_t *v)
+{
+	for (int i = 1; i < PIT_TRIES; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return v[PIT_TRIES / 2];
+}
+
+/*
+ * (d) Measure the TSC against PIT channel 2 the two ways Linux does, each
+ * PIT_TRIES times (Linux retries too, and keeps the best of three).
+ */
 static int test_pit(void)
 {
 	uint32_t ms = param(), latch, polls = 0;
-	uint64_t t1, t2, a, b, limit;
+	uint64_t t1, t2, a, b, limit, out2[PIT_TRIES], count[PIT_TRIES];
 	uint16_t c1, c2;
 
 	if (!ms || ms > 50)
 		return IRQT_EXIT_BAD_PARAM;
 	limit = us_to_tsc(ms * 1000ull * 20);
-
-	/* pit_calibrate_tsc(): gate high, speaker off, mode 0, poll OUT2 */
 	latch = PIT_HZ * ms / 1000;
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
-	report(IRQT_K_PIT_GATE, inb(0x61));
-	outb(0x43, 0xb0);	/* channel 2, LSB then MSB, mode 0, binary */
-	outb(0x42, latch & 0xff);
-	outb(0x42, latch >> 8);
-	t1 = rdtsc();
-	while (!(inb(0x61) & 0x20)) {
-		polls++;
-		if (rdtsc() - t1 > limit) {
-			printf("OUT2 never went high (%u polls)\n", polls);
-			return IRQT_EXIT_TIMEOUT;
-		}
-	}
-	t2 = rdtsc();
-	report(IRQT_K_PIT_KHZ_OUT2, (t2 - t1) * PIT_HZ / (latch * 1000ull));
-	report(IRQT_K_PIT_POLLS, polls);
 
-	/* quick_pit_calibrate()-like: sample the count and the TSC together. */
-	outb(0x43, 0xb0);
-	outb(0x42, 0xff);
-	outb(0x42, 0xff);
-	a = rdtsc();
-	c1 = pit2_read();
-	b = rdtsc();
-	t1 = a + (b - a) / 2;
-	do {
-		a = rdtsc();
-		c2 = pit2_read();
-		b = rdtsc();
-		if (b - t1 > limit) {
-			printf("PIT count stuck at %u\n", c2);
-			return IRQT_EXIT_TIMEOUT;
+	for (int i = 0; i < PIT_TRIES; i++) {
+		/* pit_calibrate_tsc(): gate high, speaker off, mode 0, poll OUT2 */
+		outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+		report(IRQT_K_PIT_GATE, inb(0x61));
+		outb(0x43, 0xb0);	/* channel 2, LSB then MSB, mode 0, binary */
+		outb(0x42, latch & 0xff);
+		outb(0x42, latch >> 8);
+		t1 = rdtsc();
+		polls = 0;
+		while (!(inb(0x61) & 0x20)) {
+			polls++;
+			if (rdtsc() - t1 > limit) {
+				printf("OUT2 never went high (%u polls)\n", polls);
+				return IRQT_EXIT_TIMEOUT;
+			}
 		}
-	} while ((uint16_t)(c1 - c2) < latch);
-	t2 = a + (b - a) / 2;
-	report(IRQT_K_PIT_KHZ_COUNT, (t2 - t1) * PIT_HZ / ((uint16_t)(c1 - c2) * 1000ull));
-	outb(0x61, inb(0x61) & ~0x03);
+		t2 = rdtsc();
+		out2[i] = (t2 - t1) * PIT_HZ / (latch * 1000ull);
+
+		/* quick_pit_calibrate()-like: sample the count and the TSC together. */
+		outb(0x43, 0xb0);
+		outb(0x42, 0xff);
+		outb(0x42, 0xff);
+		a = rdtsc();
+		c1 = pit2_read();
+		b = rdtsc();
+		t1 = a + (b - a) / 2;
+		do {
+			a = rdtsc();
+			c2 = pit2_read();
+			b = rdtsc();
+			if (b - t1 > limit) {
+				printf("PIT count stuck at %u\n", c2);
+				return IRQT_EXIT_TIMEOUT;
+			}
+		} while ((uint16_t)(c1 - c2) < latch);
+		t2 = a + (b - a) / 2;
+		count[i] = (t2 - t1) * PIT_HZ / ((uint16_t)(c1 - c2) * 1000ull);
+		outb(0x61, inb(0x61) & ~0x03);
+	}
+	report(IRQT_K_PIT_KHZ_OUT2, median(out2));
+	report(IRQT_K_PIT_POLLS, polls);
+	report(IRQT_K_PIT_KHZ_COUNT, median(count));
 	return 0;
 }
 
-/* (d) Channel 0 in mode 2 raises GSI 2 periodically (10 ms). */
 static int test_pit_ch0(void)
 {
 	uint32_t n = param(), latch = PIT_HZ / 100, before;
