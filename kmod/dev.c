@@ -34,7 +34,8 @@ static long mv_check_cap(unsigned long cap)
 	case MV_CAP_NR_CPUS:
 		return mv_nr_enabled_cpus();
 	case MV_CAP_TSC_KHZ:
-		return tsc_khz;
+		/* Guests see the host TSC: announce it only while the host trusts it. */
+		return check_tsc_unstable() ? 0 : tsc_khz;
 	default:
 		/* Unknown: "not supported", see MV_CHECK_CAP in the uapi. */
 		return 0;

@@ -30,26 +30,30 @@
 #define LINUX_DEFAULT_CMDLINE	"console=ttyS0"
 
 /*
- * The command line, plus the TSC frequency unless the user gave one. Linux
- * on an AMD CPU can only learn it by timing the PIT (or the ACPI PM timer)
- * against the TSC in a tight loop of port reads, which nested or emulated
- * hardware makes too slow to pass Linux's own sanity checks; firmware that
- * knows the frequency says it, as tsc_early_khz= (Documentation/admin-guide/
- * kernel-parameters.txt). Returns @append itself or a static buffer.
+ * The command line, plus what minivisor knows about the guest's TSC unless
+ * the user said something about it: its frequency (tsc_early_khz=) and that
+ * it is reliable (tsc=reliable, "used ... in virtualized environments",
+ * Documentation/admin-guide/kernel-parameters.txt). The guest's TSC is the
+ * host's, which the host kernel trusts (MV_CAP_TSC_KHZ is 0 otherwise).
+ * Linux on an AMD CPU could only learn the frequency by timing the PIT
+ * against the TSC in a tight loop of port reads, and checks the TSC against
+ * its timer tick; both fail where exits are slow (nested or emulated
+ * hardware) although the TSC is perfectly good. Returns @append or @buf.
  */
 static const char *linux_cmdline(const char *append, char *buf, size_t size)
 {
 	long khz;
 	int fd;
 
-	if (strstr(append, "tsc_early_khz="))
+	if (strstr(append, "tsc_early_khz=") || strstr(append, "tsc="))
 		return append;
 	fd = open("/dev/minivisor", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return append;
 	khz = ioctl(fd, MV_CHECK_CAP, MV_CAP_TSC_KHZ);
 	close(fd);
-	if (khz <= 0 || snprintf(buf, size, "%s tsc_early_khz=%ld", append, khz) >= (int)size)
+	if (khz <= 0 ||
+	    snprintf(buf, size, "%s tsc_early_khz=%ld tsc=reliable", append, khz) >= (int)size)
 		return append;
 	return buf;
 }
@@ -78,7 +82,8 @@ static const char create_help[] =
 "--kernel BZIMAGE: a Linux x86-64 bzImage (boot protocol 2.12 or later),\n"
 "entered at its 64-bit entry point with the initrd FILE and the command line\n"
 "CMDLINE (default \"" LINUX_DEFAULT_CMDLINE "\"), on N vCPUs (1..8, default 1).\n"
-"mvctl adds tsc_early_khz=<the TSC frequency> unless CMDLINE sets it.\n"
+"mvctl adds tsc_early_khz=<the TSC frequency> tsc=reliable (the guest's TSC\n"
+"is the host's, which the host trusts) unless CMDLINE says tsc_early_khz= or tsc=.\n"
 "The machine is hardware-reduced ACPI: local APICs, an I/O APIC and the 8254\n"
 "PIT in the kernel (MV_CREATE_IRQCHIP), no 8259 PIC, no HPET, no PCI; ACPI\n"
 "tables (RSDP, XSDT, FADT, DSDT, MADT) at 0xe0000.\n"
