@@ -56,8 +56,7 @@
  *	field always does).
  * @MV_CAP_NR_CPUS: number of host CPUs on which the extension is on now.
  * @MV_CAP_TSC_KHZ: the guest's TSC frequency in kHz (guests see the host's
- *	TSC), for firmware tables and kernel command lines; 0 once the host
- *	kernel has marked its TSC unstable.
+ *	TSC), for firmware tables and kernel command lines; 0 if unknown.
  */
 enum mv_cap {
 	MV_CAP_VENDOR			= 1,

@@ -887,8 +887,10 @@ TEST_F(guest, pit_calibrates_tsc)
 	IRQT_RUN(t, &self->c, IRQT_PIT, 50);
 	out2 = VAL(t, IRQT_K_PIT_KHZ_OUT2);
 	count = VAL(t, IRQT_K_PIT_KHZ_COUNT);
-	TH_LOG("host TSC %lu kHz; guest (median of 5) via OUT2 %llu kHz (%llu polls), via the count %llu kHz",
+	TH_LOG("host TSC %lu kHz; guest (median of 5) via OUT2 %llu kHz (%llu..%llu, %llu polls), via the count %llu kHz",
 	       tsc_khz, (unsigned long long)out2,
+	       (unsigned long long)t->val[IRQT_K_PIT_OUT2_MIN],
+	       (unsigned long long)t->val[IRQT_K_PIT_OUT2_MAX],
 	       (unsigned long long)t->val[IRQT_K_PIT_POLLS], (unsigned long long)count);
 	EXPECT_EQ(1, VAL(t, IRQT_K_PIT_GATE) & 1);
 	EXPECT_LT(10, VAL(t, IRQT_K_PIT_POLLS)) {

@@ -105,6 +105,8 @@ enum irqt_key {
 	IRQT_K_PIT_KHZ_COUNT,	/* TSC kHz measured reading the count */
 	IRQT_K_PIT_POLLS,	/* port 61h reads in the OUT2 loop */
 	IRQT_K_PIT_GATE,	/* port 61h with the gate set */
+	IRQT_K_PIT_OUT2_MIN,	/* the lowest of the OUT2 measurements */
+	IRQT_K_PIT_OUT2_MAX,	/* the highest */
 	IRQT_K_BEFORE_STI,	/* taken while IF=0 (must be 0) */
 	IRQT_K_AFTER_STI_CLI,	/* taken across "sti; cli" (must be 0) */
 	IRQT_K_AFTER_STI_NOP,	/* taken across "sti; nop; cli" */

@@ -34,7 +34,8 @@
  * the user said something about it: its frequency (tsc_early_khz=) and that
  * it is reliable (tsc=reliable, "used ... in virtualized environments",
  * Documentation/admin-guide/kernel-parameters.txt). The guest's TSC is the
- * host's, which the host kernel trusts (MV_CAP_TSC_KHZ is 0 otherwise).
+ * host's: constant-rate on any CPU of the last decade, and what the host
+ * itself keeps time with.
  * Linux on an AMD CPU could only learn the frequency by timing the PIT
  * against the TSC in a tight loop of port reads, and checks the TSC against
  * its timer tick; both fail where exits are slow (nested or emulated
@@ -83,7 +84,7 @@ static const char create_help[] =
 "entered at its 64-bit entry point with the initrd FILE and the command line\n"
 "CMDLINE (default \"" LINUX_DEFAULT_CMDLINE "\"), on N vCPUs (1..8, default 1).\n"
 "mvctl adds tsc_early_khz=<the TSC frequency> tsc=reliable (the guest's TSC\n"
-"is the host's, which the host trusts) unless CMDLINE says tsc_early_khz= or tsc=.\n"
+"is the host's) unless CMDLINE says tsc_early_khz= or tsc=.\n"
 "The machine is hardware-reduced ACPI: local APICs, an I/O APIC and the 8254\n"
 "PIT in the kernel (MV_CREATE_IRQCHIP), no 8259 PIC, no HPET, no PCI; ACPI\n"
 "tables (RSDP, XSDT, FADT, DSDT, MADT) at 0xe0000.\n"
