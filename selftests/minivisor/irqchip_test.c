@@ -885,11 +885,18 @@ TEST_F(guest, pit_calibrates_tsc)
 	uint64_t out2, count;
 
 	IRQT_RUN(t, &self->c, IRQT_PIT, 50);
-	out2 = VAL(t, IRQT_K_PIT_KHZ_OUT2);
+	/*
+	 * Polling OUT2, a host stall right after OUT2 rises makes the TSC
+	 * interval too long, never too short: take the lowest of the five, as
+	 * Linux's pit_hpet_ptimer_calibrate_cpu() does.
+	 */
+	out2 = VAL(t, IRQT_K_PIT_OUT2_MIN);
+	EXPECT_EQ(1, t->seen[IRQT_K_PIT_KHZ_OUT2]);
+	EXPECT_EQ(1, t->seen[IRQT_K_PIT_OUT2_MAX]);
 	count = VAL(t, IRQT_K_PIT_KHZ_COUNT);
-	TH_LOG("host TSC %lu kHz; guest (median of 5) via OUT2 %llu kHz (%llu..%llu, %llu polls), via the count %llu kHz",
+	TH_LOG("host TSC %lu kHz; guest via OUT2 %llu kHz (lowest of 5; median %llu, highest %llu; %llu polls), via the count %llu kHz (median)",
 	       tsc_khz, (unsigned long long)out2,
-	       (unsigned long long)t->val[IRQT_K_PIT_OUT2_MIN],
+	       (unsigned long long)t->val[IRQT_K_PIT_KHZ_OUT2],
 	       (unsigned long long)t->val[IRQT_K_PIT_OUT2_MAX],
 	       (unsigned long long)t->val[IRQT_K_PIT_POLLS], (unsigned long long)count);
 	EXPECT_EQ(1, VAL(t, IRQT_K_PIT_GATE) & 1);
