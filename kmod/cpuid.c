@@ -25,7 +25,10 @@ enum { EAX, EBX, ECX, EDX };
 #define C1_ECX_PDCM		BIT(15)
 #define C1_ECX_X2APIC		BIT(21)
 #define C1_ECX_TSC_DEADLINE	BIT(24)
+#define C1_ECX_FMA		BIT(12)
 #define C1_ECX_XSAVE		BIT(26)
+#define C1_ECX_AVX		BIT(28)
+#define C1_ECX_F16C		BIT(29)
 #define C1_ECX_OSXSAVE		BIT(27)
 #define C1_ECX_HYPERVISOR	BIT(31)
 /* CPUID.1:EDX */
@@ -60,6 +63,14 @@ enum { EAX, EBX, ECX, EDX };
 #define C7_ECX_OSPKE		BIT(4)
 #define C7_ECX_WAITPKG		BIT(5)
 #define C7_ECX_RDPID		BIT(22)
+/* AVX2, AVX-512 F/DQ/IFMA/PF/ER/CD/BW/VL */
+#define C7_EBX_XCR0_FEATURES	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | GENMASK(28, 26) | \
+				 BIT(30) | BIT(31))
+/* AVX-512 VBMI, VBMI2, VNNI, BITALG, VPOPCNTDQ; VAES, VPCLMULQDQ (AVX forms) */
+#define C7_ECX_XCR0_FEATURES	(BIT(1) | BIT(6) | BIT(9) | BIT(10) | BIT(11) | BIT(12) | \
+				 BIT(14))
+/* AVX-512 4VNNIW, 4FMAPS, VP2INTERSECT, FP16 */
+#define C7_EDX_XCR0_FEATURES	(BIT(2) | BIT(3) | BIT(8) | BIT(23))
 #define C7_ECX_CET_SS		BIT(7)
 #define C7_ECX_LA57		BIT(16)
 #define C7_EDX_CET_IBT		BIT(20)
@@ -106,8 +117,9 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 			      C1_ECX_PDCM | C1_ECX_X2APIC | C1_ECX_TSC_DEADLINE |
 			      C1_ECX_OSXSAVE);
 		out[ECX] |= C1_ECX_HYPERVISOR;
+		/* Saved with FXSAVE only: no XSAVE, nor what needs XCR0 (AVX and kin). */
 		if (!mv_fpu_supported_xcr0())
-			out[ECX] &= ~C1_ECX_XSAVE;	/* saved with FXSAVE only */
+			out[ECX] &= ~(C1_ECX_XSAVE | C1_ECX_AVX | C1_ECX_FMA | C1_ECX_F16C);
 		/* OSXSAVE mirrors the guest's own CR4.OSXSAVE. */
 		mv_arch->get_sregs(vcpu, &sregs);
 		if (sregs.cr4 & X86_CR4_OSXSAVE)
@@ -158,6 +170,12 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 			 */
 			out[ECX] &= ~(C7_ECX_LA57 | C7_ECX_CET_SS);
 			out[EDX] &= ~(C7_EDX_CET_IBT | C7_EDX_SPEC_MSRS);
+			/* AVX2 and AVX-512 need XCR0, i.e. XSAVE */
+			if (!mv_fpu_supported_xcr0()) {
+				out[EBX] &= ~C7_EBX_XCR0_FEATURES;
+				out[ECX] &= ~C7_ECX_XCR0_FEATURES;
+				out[EDX] &= ~C7_EDX_XCR0_FEATURES;
+			}
 		}
 		break;
 	case 0xd:
