@@ -10,6 +10,9 @@
 #   make user         static userspace for the emulated machines: build/bin,
 #                     build/selftests, build/guests (with linux-initrd.gz)
 #   make linux-guest  build/guests/linux-initrd.gz: the Linux guest's initramfs
+#   make bench        minivisor next to KVM in both emulated machines
+#                     (tools/bench, docs/benchmarks.md); bench-profile: where
+#                     a CPUID exit's instructions go on Bochs-VMX
 #   make clean
 #
 # Build output goes to build/, downloads to .cache/ (both ignored by git).
@@ -75,7 +78,8 @@ GUESTS_64_INTR := irq64
 $(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_64_INTR)): GUEST_EXTRA_64 := $(GUEST_INTR_64)
 $(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_64_INTR)): $(GUEST_INTR_64)
 
-.PHONY: all kmod user mvctl selftests guests linux-guest demo check bench bench-tools clean
+.PHONY: all kmod user mvctl selftests guests linux-guest demo check bench bench-tools \
+	bench-profile clean
 
 all: kmod mvctl
 
@@ -174,15 +178,24 @@ demo:
 		mvctl create --mem 512M --cpus 2 --kernel /guests/vmlinuz \
 		--initrd /guests/linux-initrd.gz --append "console=ttyS0 mv.stdin_wait=30" --stats'
 
-# Benchmarks (tools/bench): figures next to KVM, not a test.
+# Benchmarks (tools/bench): figures next to KVM, not a test. mvbench: exit,
+# memory and VM-creation costs; mvboot: a Linux boot to its first process.
 BENCH_OUT := $(BUILD)/bench
 BENCH_SRCS := $(addprefix $(TOP)/tools/bench/,mvbench.c backend_mv.c backend_kvm.c)
 
-bench-tools: $(BENCH_OUT)/mvbench $(BENCH_OUT)/bench-guest.bin
+# mvboot links mvctl's Linux loader, ACPI tables and devices.
+BOOT_SRCS := $(addprefix $(TOP)/tools/bench/,mvboot.c boot_mv.c boot_kvm.c) \
+	     $(addprefix $(TOP)/tools/mvctl/,vm.c linux.c acpi.c serial.c rtc.c)
+
+bench-tools: $(BENCH_OUT)/mvbench $(BENCH_OUT)/bench-guest.bin $(BENCH_OUT)/mvboot
 
 $(BENCH_OUT)/mvbench: $(BENCH_SRCS) $(wildcard $(TOP)/tools/bench/*.h) $(TOP)/uapi/minivisor.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -I$(TOP)/tools/bench -o $@ $(BENCH_SRCS)
+
+$(BENCH_OUT)/mvboot: $(BOOT_SRCS) $(TOP)/tools/bench/boot.h $(MVCTL_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -I$(TOP)/tools/bench -o $@ $(BOOT_SRCS)
 
 $(BENCH_OUT)/bench-guest.bin: $(TOP)/tools/bench/guest.S $(TOP)/tools/bench/bench.h
 	@mkdir -p $(dir $@)
@@ -193,6 +206,10 @@ $(BENCH_OUT)/bench-guest.bin: $(TOP)/tools/bench/guest.S $(TOP)/tools/bench/benc
 
 bench:
 	$(TOP)/tools/bench/run
+
+# Where the instructions of one CPUID round trip go, on Bochs-VMX (slow).
+bench-profile: bench-tools
+	$(TOP)/tools/bench/profile-cpuid
 
 check:
 	$(TOP)/tools/check

@@ -11,6 +11,8 @@
 
 #include "backend.h"
 
+#define HUGE_2M		(2ul << 20)
+
 static int kvm_sys = -1;
 
 static bool kvm_open(void)
@@ -24,17 +26,27 @@ static bool kvm_open(void)
 static int kvm_create(struct bvm *vm, size_t mem, bool small_pages)
 {
 	struct kvm_userspace_memory_region r = { .memory_size = mem };
+	uintptr_t head;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->vm_fd = ioctl(kvm_sys, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return -1;
-	vm->mem = mmap(NULL, mem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-		       MAP_NORESERVE, -1, 0);
+	/*
+	 * KVM maps what the host maps: transparent huge pages give 2 MiB, but
+	 * only where guest-physical and host-virtual addresses agree modulo
+	 * 2 MiB (else the whole slot gets 4 KiB): align, as QEMU does.
+	 */
+	vm->mem = mmap(NULL, mem + HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		       MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem == MAP_FAILED)
 		return -1;
+	head = (HUGE_2M - ((uintptr_t)vm->mem & (HUGE_2M - 1))) & (HUGE_2M - 1);
+	if (head)
+		munmap(vm->mem, head);
+	munmap(vm->mem + head + mem, HUGE_2M - head);
+	vm->mem += head;
 	vm->mem_size = mem;
-	/* KVM maps what the host maps: transparent huge pages give 2 MiB. */
 	madvise(vm->mem, mem, small_pages ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
 	r.userspace_addr = (uintptr_t)vm->mem;
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))

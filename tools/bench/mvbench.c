@@ -6,7 +6,7 @@
  * CLOCK_MONOTONIC advances one nanosecond per emulated instruction, so the
  * figures repeat exactly from run to run.
  *
- *   mvbench --backend minivisor|kvm --image bench-guest.bin
+ *   mvbench --backend minivisor|kvm --image bench-guest.bin [--only SCENARIO]
  *
  * prints one CSV line per scenario: "BENCH,backend,scenario,value,unit".
  */
@@ -149,10 +149,16 @@ static int bench_create(const struct backend *b)
 	return 0;
 }
 
+/* --only NAME: is scenario @name one to run? */
+static bool want(const char *only, const char *name)
+{
+	return !only || !strcmp(only, name);
+}
+
 int main(int argc, char **argv)
 {
 	const struct backend *b = NULL;
-	const char *path = NULL;
+	const char *path = NULL, *only = NULL;
 	int fd, fails = 0;
 	ssize_t n;
 
@@ -161,9 +167,11 @@ int main(int argc, char **argv)
 			b = !strcmp(argv[i + 1], "kvm") ? &backend_kvm : &backend_mv;
 		else if (!strcmp(argv[i], "--image"))
 			path = argv[i + 1];
+		else if (!strcmp(argv[i], "--only"))
+			only = argv[i + 1];
 	}
 	if (!b || !path) {
-		fprintf(stderr, "usage: mvbench --backend minivisor|kvm --image FILE\n");
+		fprintf(stderr, "usage: mvbench --backend minivisor|kvm --image FILE [--only SCENARIO]\n");
 		return 2;
 	}
 	fd = open(path, O_RDONLY);
@@ -181,12 +189,20 @@ int main(int argc, char **argv)
 	if (!b->open())
 		return 1;
 
-	fails += !!bench_exits(b, "cpuid", MVB_CPUID);
-	fails += !!bench_exits(b, "hypercall", b->vendor() == 1 ? MVB_VMCALL : MVB_VMMCALL);
-	fails += !!bench_exits(b, "pio-to-user", MVB_PIO);
-	fails += !!bench_exits(b, "mmio-to-user", MVB_MMIO);
-	fails += !!bench_touch(b, "touch-512m-2m", false);
-	fails += !!bench_touch(b, "touch-512m-4k", true);
-	fails += !!bench_create(b);
+	if (want(only, "cpuid"))
+		fails += !!bench_exits(b, "cpuid", MVB_CPUID);
+	if (want(only, "hypercall"))
+		fails += !!bench_exits(b, "hypercall",
+				       b->vendor() == 1 ? MVB_VMCALL : MVB_VMMCALL);
+	if (want(only, "pio-to-user"))
+		fails += !!bench_exits(b, "pio-to-user", MVB_PIO);
+	if (want(only, "mmio-to-user"))
+		fails += !!bench_exits(b, "mmio-to-user", MVB_MMIO);
+	if (want(only, "touch-512m-2m"))
+		fails += !!bench_touch(b, "touch-512m-2m", false);
+	if (want(only, "touch-512m-4k"))
+		fails += !!bench_touch(b, "touch-512m-4k", true);
+	if (want(only, "vm-create-destroy"))
+		fails += !!bench_create(b);
 	return fails ? 1 : 0;
 }

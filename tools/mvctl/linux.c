@@ -319,8 +319,8 @@ static int load_initrd(struct mvctl_linux *l, struct mvctl_vm *vm)
 	return 0;
 }
 
-int mvctl_linux_load(struct mvctl_linux *l, struct mvctl_vm *vm,
-		     struct mvctl_vcpu *bsp, uint64_t rsdp)
+/* Everything but the vCPU: 0 or -1 after a message. */
+static int load_memory(struct mvctl_linux *l, struct mvctl_vm *vm, uint64_t rsdp)
 {
 	struct boot_params *bp = (struct boot_params *)(vm->mem + LINUX_BOOT_PARAMS);
 	const uint8_t *src = l->image + HDR_START;
@@ -329,8 +329,11 @@ int mvctl_linux_load(struct mvctl_linux *l, struct mvctl_vm *vm,
 
 	/* The protected-mode kernel: everything after the setup sectors. */
 	err = mvctl_load(vm, l->load_addr, l->image + l->setup_size, l->kernel_size);
-	if (err)
-		goto fail;
+	if (err) {
+		fprintf(stderr, "mvctl: cannot set up kernel %s: %s\n", l->kernel_path,
+			strerror(-err));
+		return -1;
+	}
 
 	/*
 	 * boot_params: zeroed, then the setup header copied in as it is in
@@ -382,13 +385,39 @@ int mvctl_linux_load(struct mvctl_linux *l, struct mvctl_vm *vm,
 	*(uint16_t *)(vm->mem + BDA_EBDA_SEGMENT) = LINUX_LOW_RAM_END >> 4;
 	*(uint16_t *)(vm->mem + BDA_BASE_MEM_KIB) = LINUX_LOW_RAM_END >> 10;
 	vm->mem[LINUX_LOW_RAM_END] = 1;
+	return 0;
+}
 
+int mvctl_linux_load(struct mvctl_linux *l, struct mvctl_vm *vm,
+		     struct mvctl_vcpu *bsp, uint64_t rsdp)
+{
+	int err;
+
+	if (load_memory(l, vm, rsdp))
+		return -1;
 	err = mvctl_setup_linux64(vm, bsp, l->load_addr + LINUX_64BIT_ENTRY,
 				  LINUX_BOOT_PARAMS, LINUX_STACK);
-	if (err)
-		goto fail;
+	if (err) {
+		fprintf(stderr, "mvctl: cannot set up kernel %s: %s\n", l->kernel_path,
+			strerror(-err));
+		return -1;
+	}
 	return 0;
-fail:
-	fprintf(stderr, "mvctl: cannot set up kernel %s: %s\n", l->kernel_path, strerror(-err));
-	return -1;
+}
+
+int mvctl_linux_load_state(struct mvctl_linux *l, struct mvctl_vm *vm, uint64_t rsdp,
+			   struct mv_sregs *sregs, struct mv_regs *regs)
+{
+	int err;
+
+	if (load_memory(l, vm, rsdp))
+		return -1;
+	err = mvctl_linux64_state(vm, l->load_addr + LINUX_64BIT_ENTRY, LINUX_BOOT_PARAMS,
+				  LINUX_STACK, sregs, regs);
+	if (err) {
+		fprintf(stderr, "mvctl: cannot set up kernel %s: %s\n", l->kernel_path,
+			strerror(-err));
+		return -1;
+	}
+	return 0;
 }

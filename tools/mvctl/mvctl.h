@@ -190,6 +190,13 @@ int mvctl_linux_check(struct mvctl_linux *l, uint64_t mem_size);
  */
 int mvctl_linux_load(struct mvctl_linux *l, struct mvctl_vm *vm,
 		     struct mvctl_vcpu *bsp, uint64_t rsdp);
+/*
+ * The same for a vCPU that is not minivisor's (tools/bench runs the kernel
+ * under KVM this way): memory as above, and the 64-bit boot state put in
+ * @sregs (see mvctl_linux64_state()) and @regs for the caller to load.
+ */
+int mvctl_linux_load_state(struct mvctl_linux *l, struct mvctl_vm *vm, uint64_t rsdp,
+			   struct mv_sregs *sregs, struct mv_regs *regs);
 void mvctl_linux_free(struct mvctl_linux *l);
 
 /* mvctl's exit statuses (a guest can exit with any of them through 0xf4) */

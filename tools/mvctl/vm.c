@@ -351,10 +351,46 @@ int mvctl_setup_mode(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
 	return 0;
 }
 
+int mvctl_linux64_state(struct mvctl_vm *vm, uint64_t entry, uint64_t boot_params,
+			uint64_t stack, struct mv_sregs *sregs, struct mv_regs *regs)
+{
+	uint64_t *gdt = (uint64_t *)(vm->mem + MVBOOT_GDT);
+	int err;
+
+	if (vm->mem_size < MVBOOT_LOW_END)
+		return -ENOSPC;
+	err = write_page_tables(vm);
+	if (err)
+		return err;
+	memset(gdt, 0, 4 * 8);
+	gdt[MVBOOT_LINUX_CS / 8] = GDT_CODE64;
+	gdt[MVBOOT_LINUX_DS / 8] = GDT_DATA;
+
+	memset(regs, 0, sizeof(*regs));
+	setup_flat(sregs, regs, vm, entry);
+	sregs->gdt.limit = 4 * 8 - 1;
+	sregs->cs.selector = MVBOOT_LINUX_CS;
+	sregs->cs.l = 1;
+	sregs->cs.db = 0;
+	sregs->ds.selector = MVBOOT_LINUX_DS;
+	sregs->es.selector = MVBOOT_LINUX_DS;
+	sregs->fs.selector = MVBOOT_LINUX_DS;
+	sregs->gs.selector = MVBOOT_LINUX_DS;
+	sregs->ss.selector = MVBOOT_LINUX_DS;
+	set_long_mode_crs(sregs);
+	sregs->cr2 = 0;
+	memset(sregs->reserved, 0, sizeof(sregs->reserved));
+
+	regs->rflags = 2;	/* IF = 0: interrupts off */
+	regs->rdi = 0;
+	regs->rsi = boot_params;
+	regs->rsp = stack;
+	return 0;
+}
+
 int mvctl_setup_linux64(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
 			uint64_t entry, uint64_t boot_params, uint64_t stack)
 {
-	uint64_t *gdt = (uint64_t *)(vm->mem + MVBOOT_GDT);
 	struct mv_sregs sregs;
 	struct mv_regs regs;
 	int err;
@@ -363,32 +399,9 @@ int mvctl_setup_linux64(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
 		return -ENOSPC;
 	if (ioctl(vcpu->fd, MV_GET_SREGS, &sregs))
 		return -errno;
-	err = write_page_tables(vm);
+	err = mvctl_linux64_state(vm, entry, boot_params, stack, &sregs, &regs);
 	if (err)
 		return err;
-	memset(gdt, 0, 4 * 8);
-	gdt[MVBOOT_LINUX_CS / 8] = GDT_CODE64;
-	gdt[MVBOOT_LINUX_DS / 8] = GDT_DATA;
-
-	memset(&regs, 0, sizeof(regs));
-	setup_flat(&sregs, &regs, vm, entry);
-	sregs.gdt.limit = 4 * 8 - 1;
-	sregs.cs.selector = MVBOOT_LINUX_CS;
-	sregs.cs.l = 1;
-	sregs.cs.db = 0;
-	sregs.ds.selector = MVBOOT_LINUX_DS;
-	sregs.es.selector = MVBOOT_LINUX_DS;
-	sregs.fs.selector = MVBOOT_LINUX_DS;
-	sregs.gs.selector = MVBOOT_LINUX_DS;
-	sregs.ss.selector = MVBOOT_LINUX_DS;
-	set_long_mode_crs(&sregs);
-	sregs.cr2 = 0;
-	memset(sregs.reserved, 0, sizeof(sregs.reserved));
-
-	regs.rflags = 2;	/* IF = 0: interrupts off */
-	regs.rdi = 0;
-	regs.rsi = boot_params;
-	regs.rsp = stack;
 	if (ioctl(vcpu->fd, MV_SET_SREGS, &sregs))
 		return -errno;
 	if (ioctl(vcpu->fd, MV_SET_REGS, &regs))

@@ -94,6 +94,13 @@ int mvctl_setup_mode(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
  */
 int mvctl_setup_linux64(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
 			uint64_t entry, uint64_t boot_params, uint64_t stack);
+/*
+ * The same without a vCPU, for other hypervisors' runners (tools/bench):
+ * writes the GDT and page tables into @vm and turns @sregs (the vCPU's
+ * RESET state: only CR8 is kept) and @regs into that CPU state.
+ */
+int mvctl_linux64_state(struct mvctl_vm *vm, uint64_t entry, uint64_t boot_params,
+			uint64_t stack, struct mv_sregs *sregs, struct mv_regs *regs);
 
 /* "512M", "1G", "4096K", "65536": bytes. -EINVAL if unparsable, -ERANGE if too big. */
 int mvctl_parse_size(const char *s, uint64_t *bytes);
