@@ -238,6 +238,14 @@ static int decode_mov(const struct mv_sregs *s, const u8 *b, int avail, struct m
 	return 0;
 }
 
+/* What a store writes: the immediate, or the register (AH..BH: bits 15:8). */
+static u64 mmio_store_value(struct mv_vcpu *vcpu, const struct mv_insn *in)
+{
+	u64 val = in->has_imm ? in->imm : *mv_vcpu_gpr(vcpu, in->reg & 15);
+
+	return (in->reg & 0x10) ? val >> 8 : val;
+}
+
 /**
  * mv_emulate_mmio() - turn an access outside guest RAM into an MMIO exit.
  * @vcpu: the vCPU.
@@ -265,10 +273,8 @@ int mv_emulate_mmio(struct mv_vcpu *vcpu, u64 gpa)
 
 	if (vcpu->apic) {
 		/* The local APIC and the I/O APIC are emulated right here. */
-		u64 val = in.has_imm ? in.imm : *mv_vcpu_gpr(vcpu, in.reg & 15);
+		u64 val = in.write ? mmio_store_value(vcpu, &in) : 0;
 
-		if (in.write && (in.reg & 0x10))
-			val >>= 8;
 		if (mv_irq_mmio(vcpu, gpa, in.size, in.write, &val)) {
 			if (!in.write)
 				mv_vcpu_set_load_result(vcpu, in.reg, in.dst_size, val);
@@ -283,10 +289,8 @@ int mv_emulate_mmio(struct mv_vcpu *vcpu, u64 gpa)
 	run->mmio.len = in.size;
 	run->mmio.is_write = in.write;
 	if (in.write) {
-		u64 val = in.has_imm ? in.imm : *mv_vcpu_gpr(vcpu, in.reg & 15);
+		u64 val = mmio_store_value(vcpu, &in);
 
-		if (in.reg & 0x10)
-			val >>= 8;
 		memcpy(run->mmio.data, &val, in.size);
 	} else {
 		vcpu->pending = MV_PENDING_MMIO_READ;

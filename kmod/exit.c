@@ -94,17 +94,14 @@ static int mv_exit_io(struct mv_vcpu *vcpu, struct mv_exit *exit)
 {
 	struct mv_run *run = vcpu->run;
 
-	u64 mask = GENMASK_ULL(exit->io.size * 8 - 1, 0);
 	u32 val = vcpu->regs.rax;
 
 	if (exit->io.string || exit->io.rep)
 		return mv_vcpu_internal_error(vcpu, MV_INTERNAL_UNSUPPORTED_IO, exit->io.port,
 					      "string or REP port I/O is not supported yet");
 	if (mv_irq_pio(vcpu, exit->io.port, exit->io.size, exit->io.in, &val)) {
-		if (exit->io.in && exit->io.size == 4)
-			vcpu->regs.rax = val;	/* IN EAX zero-extends */
-		else if (exit->io.in)
-			vcpu->regs.rax = (vcpu->regs.rax & ~mask) | (val & mask);
+		if (exit->io.in)
+			mv_vcpu_set_in_result(vcpu, exit->io.size, val);
 		mv_arch->skip_insn(vcpu, exit->insn_len);
 		return 1;
 	}

@@ -103,22 +103,34 @@ void mv_vcpu_set_load_result(struct mv_vcpu *vcpu, u8 reg, u8 dst, u64 val)
 	}
 }
 
+/**
+ * mv_vcpu_set_in_result() - write what an IN of @len bytes read into RAX:
+ * IN EAX zero-extends into RAX, IN AL / AX merge.
+ * @vcpu: the vCPU.
+ * @len: 1, 2 or 4.
+ * @val: the data (bits beyond @len are ignored).
+ */
+void mv_vcpu_set_in_result(struct mv_vcpu *vcpu, unsigned int len, u64 val)
+{
+	u64 mask = (1ULL << (len * 8)) - 1;
+
+	if (len == 4)
+		vcpu->regs.rax = (u32)val;
+	else
+		vcpu->regs.rax = (vcpu->regs.rax & ~mask) | (val & mask);
+}
+
 /* Finish what the last exit to userspace left open: copy in its answer. */
 static void mv_vcpu_complete(struct mv_vcpu *vcpu)
 {
 	struct mv_run *run = vcpu->run;
-	u64 val = 0, mask;
+	u64 val = 0;
 
 	switch (vcpu->pending) {
 	case MV_PENDING_IO_IN:
 		/* The size is ours, not the run page's: userspace may scribble there. */
 		memcpy(&val, run->io.data, vcpu->pending_len);
-		mask = vcpu->pending_len == 4 ? ~0ULL : (1ULL << (vcpu->pending_len * 8)) - 1;
-		/* IN EAX zero-extends into RAX; IN AL / AX merge. */
-		if (vcpu->pending_len == 4)
-			vcpu->regs.rax = (u32)val;
-		else
-			vcpu->regs.rax = (vcpu->regs.rax & ~mask) | (val & mask);
+		mv_vcpu_set_in_result(vcpu, vcpu->pending_len, val);
 		break;
 	case MV_PENDING_MMIO_READ:
 		memcpy(&val, run->mmio.data, vcpu->pending_len);

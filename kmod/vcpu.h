@@ -10,6 +10,9 @@ void mv_vcpu_free(struct mv_vcpu *vcpu);
 /* Register by x86 encoding number: 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP, ... 15 R15. */
 u64 *mv_vcpu_gpr(struct mv_vcpu *vcpu, unsigned int nr);
 
+/* Write what an IN read into RAX. */
+void mv_vcpu_set_in_result(struct mv_vcpu *vcpu, unsigned int len, u64 val);
+
 /* Write an MMIO load's result into its destination register. */
 void mv_vcpu_set_load_result(struct mv_vcpu *vcpu, u8 reg, u8 dst, u64 val);
 
