@@ -94,8 +94,6 @@ enum { EAX, EBX, ECX, EDX };
  */
 void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 {
-	struct mv_sregs sregs;
-
 	if (leaf >= MV_CPUID_HV_BASE && leaf < MV_CPUID_HV_BASE + 0x100) {
 		memset(out, 0, 4 * sizeof(u32));
 		if (leaf == MV_CPUID_HV_BASE) {
@@ -121,8 +119,7 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 		if (!mv_fpu_supported_xcr0())
 			out[ECX] &= ~(C1_ECX_XSAVE | C1_ECX_AVX | C1_ECX_FMA | C1_ECX_F16C);
 		/* OSXSAVE mirrors the guest's own CR4.OSXSAVE. */
-		mv_arch->get_sregs(vcpu, &sregs);
-		if (sregs.cr4 & X86_CR4_OSXSAVE)
+		if (mv_arch->get_cr4(vcpu) & X86_CR4_OSXSAVE)
 			out[ECX] |= C1_ECX_OSXSAVE;
 		/*
 		 * No machine-check MSRs, thermal / debug-store / ACPI MSRs, and

@@ -72,11 +72,11 @@ static int mv_exit_xsetbv(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 | XFEATURE_MASK_Hi16_ZMM;
 	struct mv_sregs sregs;
 
-	mv_arch->get_sregs(vcpu, &sregs);
-	if (!mv_fpu_supported_xcr0() || !(sregs.cr4 & X86_CR4_OSXSAVE)) {
+	if (!mv_fpu_supported_xcr0() || !(mv_arch->get_cr4(vcpu) & X86_CR4_OSXSAVE)) {
 		mv_vcpu_inject_ud(vcpu);	/* as without XSAVE / CR4.OSXSAVE */
 		return 1;
 	}
+	mv_arch->get_sregs(vcpu, &sregs);	/* for the CPL */
 	if ((u32)vcpu->regs.rcx != XCR_XFEATURE_ENABLED_MASK || sregs.ss.dpl != 0 ||
 	    !(val & XFEATURE_MASK_FP) || (val & ~mv_fpu_supported_xcr0()) ||
 	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
@@ -200,7 +200,54 @@ static const u8 mv_stat_of[] = {
 	[MV_X_FAIL_ENTRY]	= MV_STAT_OTHER,
 	[MV_X_UNHANDLED]	= MV_STAT_OTHER,
 	[MV_X_IRQ_WINDOW]	= MV_STAT_IRQ_WINDOW,
+	[MV_X_SLICE_END]	= MV_STAT_SLICE_END,
 };
+
+static void mv_count_exit(struct mv_vcpu *vcpu, const struct mv_exit *exit)
+{
+	vcpu->stats.exits++;
+	vcpu->run->exit_count++;
+	if (exit->reason < ARRAY_SIZE(mv_stat_of))
+		vcpu->stats.by_reason[mv_stat_of[exit->reason]]++;
+}
+
+/**
+ * mv_handle_exit_fast() - handle an exit without leaving the backend's
+ * entry loop: interrupts and preemption still off, the guest's FPU state
+ * and MSRs still loaded, the host's state not yet restored (KVM calls this
+ * its "fastpath"). Only exits that need nothing but the vCPU's registers:
+ * CPUID and the no-op hypercall. Any host interrupt (a timer, a kick from
+ * another CPU, a signal's IPI) is pending while interrupts are off, so the
+ * next entry exits at once and the backend returns to the common loop,
+ * which reschedules, injects and checks for signals.
+ * @vcpu: the vCPU.
+ * @exit: the exit the backend decoded.
+ *
+ * Return: true if handled (the backend enters the guest again), false if
+ * the backend must return the exit to mv_handle_exit().
+ */
+bool mv_handle_exit_fast(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	if (unlikely(need_resched()))
+		return false;
+	switch (exit->reason) {
+	case MV_X_CPUID:
+		break;
+	case MV_X_HYPERCALL:
+		if (vcpu->regs.rax != MV_HYPERCALL_NOP)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	mv_count_exit(vcpu, exit);
+	vcpu->stats.by_reason[MV_STAT_FAST_PATH]++;
+	if (exit->reason == MV_X_CPUID)
+		mv_exit_cpuid(vcpu, exit);
+	else
+		mv_exit_hypercall(vcpu, exit);
+	return true;
+}
 
 /**
  * mv_handle_exit() - handle one exit.
@@ -214,13 +261,13 @@ int mv_handle_exit(struct mv_vcpu *vcpu, struct mv_exit *exit)
 {
 	struct mv_run *run = vcpu->run;
 
-	if (exit->reason < ARRAY_SIZE(mv_stat_of))
-		vcpu->stats.by_reason[mv_stat_of[exit->reason]]++;
+	mv_count_exit(vcpu, exit);
 
 	switch (exit->reason) {
 	case MV_X_NONE:
 	case MV_X_EXTERNAL_INTR:
 	case MV_X_NMI:
+	case MV_X_SLICE_END:
 		return 1;
 	case MV_X_CPUID:
 		return mv_exit_cpuid(vcpu, exit);

@@ -4,6 +4,12 @@
  * touch, by the guest (nested page fault) or by userspace (mmap of the VM
  * fd), 2 MiB at a time where the region allows, charged to the memory cgroup
  * of the process that created the VM, freed when the VM goes.
+ *
+ * Two indexes: &mv_vm.chunks holds each 2 MiB chunk allocated in one piece
+ * (one entry for 512 pages: a first touch costs the allocation, its zeroing
+ * and one insertion; the 512 pages get reference counts of their own only
+ * if userspace maps one), &mv_vm.pages the single 4 KiB pages of regions,
+ * or chunks, that could not have one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,11 +23,8 @@
 #include "compat.h"
 #include "mem.h"
 
-#define CHUNK_ORDER	(PMD_SHIFT - PAGE_SHIFT)	/* 2 MiB */
-#define CHUNK_PAGES	(1UL << CHUNK_ORDER)
-
-/* Marks the first gfn of a 2 MiB chunk allocated in one piece. */
-#define MV_XA_MARK_2M	XA_MARK_1
+#define CHUNK_ORDER	MV_CHUNK_ORDER
+#define CHUNK_PAGES	MV_CHUNK_PAGES
 
 /**
  * mv_mem_slot() - the region holding a guest frame.
@@ -79,50 +82,45 @@ static bool chunk_empty(struct mv_vm *vm, u64 gfn)
 
 /*
  * Allocate the RAM for @gfn: its whole 2 MiB chunk if it fits in the region
- * and the buddy allocator has one, else one 4 KiB page. The chunk is split
- * into independent 4 KiB pages (each with its own refcount for mmap) that
- * stay physically contiguous, so a 2 MiB nested entry can map them.
+ * and the buddy allocator has one, else one 4 KiB page. A chunk stays one
+ * order-9 block, physically contiguous for a 2 MiB nested entry, until
+ * userspace maps one of its pages (mem_chunk_split()).
+ * Return: the page for @gfn or an ERR_PTR (-ENOMEM).
  */
-static int mem_alloc(struct mv_vm *vm, struct mv_memslot *slot, u64 gfn)
+static struct page *mem_alloc(struct mv_vm *vm, struct mv_memslot *slot, u64 gfn)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
 	struct mem_cgroup *old_memcg;
-	struct page *page = NULL;
-	unsigned long i, n = 1;
-	u64 first = gfn;
+	struct page *page;
 	int ret;
 
-	old_memcg = set_active_memcg(vm->memcg);
 	if (chunk_fits(slot, gfn) && chunk_empty(vm, gfn)) {
+		old_memcg = set_active_memcg(vm->memcg);
 		page = alloc_pages(gfp | __GFP_NORETRY | __GFP_NOWARN, CHUNK_ORDER);
+		set_active_memcg(old_memcg);
 		if (page) {
-			split_page(page, CHUNK_ORDER);
-			n = CHUNK_PAGES;
-			first = gfn & ~(CHUNK_PAGES - 1);
+			ret = xa_insert(&vm->chunks, gfn >> CHUNK_ORDER, page, GFP_KERNEL_ACCOUNT);
+			if (ret) {
+				__free_pages(page, CHUNK_ORDER);
+				return ERR_PTR(ret);
+			}
+			atomic64_add(CHUNK_PAGES, &vm->resident_pages);
+			return page + (gfn & (CHUNK_PAGES - 1));
 		}
 	}
-	if (!page)
-		page = alloc_page(gfp);
+
+	old_memcg = set_active_memcg(vm->memcg);
+	page = alloc_page(gfp);
 	set_active_memcg(old_memcg);
 	if (!page)
-		return -ENOMEM;
-
-	for (i = 0; i < n; i++) {
-		ret = xa_insert(&vm->pages, first + i, page + i, GFP_KERNEL_ACCOUNT);
-		if (ret)
-			goto err_store;
+		return ERR_PTR(-ENOMEM);
+	ret = xa_insert(&vm->pages, gfn, page, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		__free_page(page);
+		return ERR_PTR(ret);
 	}
-	if (n > 1)
-		xa_set_mark(&vm->pages, first, MV_XA_MARK_2M);
-	atomic64_add(n, &vm->resident_pages);
-	return 0;
-
-err_store:
-	while (i--)
-		xa_erase(&vm->pages, first + i);
-	for (i = 0; i < n; i++)
-		__free_page(page + i);
-	return ret;
+	atomic64_inc(&vm->resident_pages);
+	return page;
 }
 
 /**
@@ -130,26 +128,42 @@ err_store:
  * @vm: the VM; the caller holds @vm->mem_lock.
  * @gfn: a frame inside a region.
  *
- * Return: the page (no reference taken), or an ERR_PTR: -EFAULT outside
- * guest RAM, -ENOMEM.
+ * Return: the page (no reference taken; inside an unsplit chunk it has no
+ * reference count of its own), or an ERR_PTR: -EFAULT outside guest RAM,
+ * -ENOMEM.
  */
 struct page *mv_mem_page(struct mv_vm *vm, u64 gfn)
 {
 	struct mv_memslot *slot;
 	struct page *page;
-	int ret;
 
 	lockdep_assert_held(&vm->mem_lock);
-	page = xa_load(&vm->pages, gfn);
+	page = mv_mem_lookup(vm, gfn);
 	if (page)
 		return page;
 	slot = mv_mem_slot(vm, gfn);
 	if (!slot)
 		return ERR_PTR(-EFAULT);
-	ret = mem_alloc(vm, slot, gfn);
-	if (ret)
-		return ERR_PTR(ret);
-	return xa_load(&vm->pages, gfn);
+	return mem_alloc(vm, slot, gfn);
+}
+
+/*
+ * Give each page of @gfn's chunk its own reference count (split_page()), so
+ * that userspace mappings can hold single pages; the VM then owns one
+ * reference on each (mv_mem_free()). Marked XA_MARK_0 ("split") in
+ * &mv_vm.chunks. Nothing to do for a 4 KiB page.
+ */
+static void mem_chunk_split(struct mv_vm *vm, u64 gfn)
+{
+	unsigned long index = gfn >> CHUNK_ORDER;
+	struct page *head;
+
+	lockdep_assert_held(&vm->mem_lock);
+	head = xa_load(&vm->chunks, index);
+	if (!head || xa_get_mark(&vm->chunks, index, XA_MARK_0))
+		return;
+	split_page(head, CHUNK_ORDER);
+	xa_set_mark(&vm->chunks, index, XA_MARK_0);
 }
 
 /**
@@ -164,7 +178,7 @@ struct page *mv_mem_page(struct mv_vm *vm, u64 gfn)
 int mv_mem_map_gpa(struct mv_vm *vm, u64 gpa)
 {
 	u64 gfn = gpa >> PAGE_SHIFT, first = gfn & ~(CHUNK_PAGES - 1);
-	struct page *page;
+	struct page *page, *head;
 	int ret;
 
 	mutex_lock(&vm->mem_lock);
@@ -173,10 +187,9 @@ int mv_mem_map_gpa(struct mv_vm *vm, u64 gpa)
 		ret = PTR_ERR(page);
 		goto out;
 	}
-	if (mv_caps.nested_2m && xa_get_mark(&vm->pages, first, MV_XA_MARK_2M)) {
+	head = xa_load(&vm->chunks, gfn >> CHUNK_ORDER);
+	if (mv_caps.nested_2m && head) {
 		struct mem_cgroup *old = set_active_memcg(vm->memcg);
-
-		struct page *head = xa_load(&vm->pages, first);
 
 		ret = mv_npt_map(&vm->npt, first << PAGE_SHIFT, page_to_phys(head), 2);
 		set_active_memcg(old);
@@ -210,9 +223,18 @@ out:
  */
 void mv_mem_free(struct mv_vm *vm)
 {
-	unsigned long gfn;
+	unsigned long gfn, i;
 	struct page *page;
 
+	xa_for_each(&vm->chunks, gfn, page) {
+		if (!xa_get_mark(&vm->chunks, gfn, XA_MARK_0)) {
+			__free_pages(page, CHUNK_ORDER);
+			continue;
+		}
+		for (i = 0; i < CHUNK_PAGES; i++)
+			put_page(page + i);
+	}
+	xa_destroy(&vm->chunks);
 	xa_for_each(&vm->pages, gfn, page)
 		put_page(page);
 	xa_destroy(&vm->pages);
@@ -230,8 +252,10 @@ static vm_fault_t mem_vma_fault(struct vm_fault *vmf)
 
 	mutex_lock(&vm->mem_lock);
 	page = mv_mem_page(vm, vmf->pgoff);
-	if (!IS_ERR(page))
+	if (!IS_ERR(page)) {
+		mem_chunk_split(vm, vmf->pgoff);
 		get_page(page);
+	}
 	mutex_unlock(&vm->mem_lock);
 	if (IS_ERR(page))
 		return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;

@@ -3,9 +3,33 @@
 #ifndef MV_MEM_H
 #define MV_MEM_H
 
+#include <linux/mm.h>
+#include <linux/xarray.h>
+
 #include "minivisor.h"
 
 struct vm_area_struct;
+
+/* Guest RAM comes in 2 MiB chunks where it can (kmod/mem.c). */
+#define MV_CHUNK_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#define MV_CHUNK_PAGES	(1UL << MV_CHUNK_ORDER)
+
+/**
+ * mv_mem_lookup() - the page backing a guest frame, if allocated. Lock-free
+ * (the XArrays' RCU): guest RAM is not freed while the VM lives.
+ * @vm: the VM.
+ * @gfn: guest frame number.
+ *
+ * Return: the page, or NULL if not allocated (or not RAM).
+ */
+static inline struct page *mv_mem_lookup(struct mv_vm *vm, u64 gfn)
+{
+	struct page *head = xa_load(&vm->chunks, gfn >> MV_CHUNK_ORDER);
+
+	if (head)
+		return head + (gfn & (MV_CHUNK_PAGES - 1));
+	return xa_load(&vm->pages, gfn);
+}
 
 struct mv_memslot *mv_mem_slot(struct mv_vm *vm, u64 gfn);
 struct page *mv_mem_page(struct mv_vm *vm, u64 gfn);

@@ -127,6 +127,8 @@ phys_addr_t mv_npt_root_pa(struct mv_npt *npt);
  * @MV_X_UNHANDLED: an exit the backend does not handle; &mv_exit.fail.
  * @MV_X_IRQ_WINDOW: the guest can take an interrupt now (the window that
  *	&mv_arch_ops.set_irq_window asked for opened): re-enter and inject.
+ * @MV_X_SLICE_END: the guest's time slice ended (VMX-preemption timer),
+ *	so that the host gets its CPU back even if no interrupt comes: re-enter.
  */
 enum mv_xreason {
 	MV_X_NONE,
@@ -146,6 +148,7 @@ enum mv_xreason {
 	MV_X_FAIL_ENTRY,
 	MV_X_UNHANDLED,
 	MV_X_IRQ_WINDOW,
+	MV_X_SLICE_END,
 };
 
 /**
@@ -204,7 +207,9 @@ struct mv_memslot {
  * @lock: serializes vCPU creation and memory region changes.
  * @mem_lock: serializes guest RAM allocation and nested table changes.
  * @slots: guest RAM regions.
- * @pages: gfn -> struct page * of allocated guest RAM.
+ * @chunks: gfn / 512 -> first struct page of a 2 MiB chunk of guest RAM
+ *	allocated in one piece (split into 512 pages, physically contiguous).
+ * @pages: gfn -> struct page * of guest RAM allocated 4 KiB at a time.
  * @npt: the nested page table.
  * @memcg: memory cgroup guest RAM is charged to (the creator's).
  * @vcpus: vCPUs by id; a vCPU is never removed before the VM is destroyed.
@@ -221,6 +226,7 @@ struct mv_vm {
 	struct mutex lock;
 	struct mutex mem_lock;
 	struct mv_memslot slots[MV_MAX_MEMORY_REGIONS];
+	struct xarray chunks;
 	struct xarray pages;
 	struct mv_npt npt;
 	struct mem_cgroup *memcg;
@@ -324,13 +330,17 @@ struct mv_vcpu {
  * @vcpu_create: allocate @vcpu->arch (VMCS / VMCB) and put the vCPU in its
  *	RESET state (real mode, CS:IP f000:fff0). May sleep.
  * @vcpu_free: undo @vcpu_create (VMCLEAR on the CPU that holds the VMCS).
- * @vcpu_run: enter the guest once and describe the exit in @exit. Called
+ * @vcpu_run: enter the guest and describe the exit in @exit. Called
  *	with preemption and interrupts off, on a CPU where the extension is
  *	enabled, guest FPU state loaded; @vcpu->cpu is the previous CPU (the
  *	backend migrates its state and sets it to the current one). Loads
- *	@vcpu->regs before entry and stores them after exit. Returns 0, or a
- *	negative errno for a host-side failure.
+ *	@vcpu->regs before entry and stores them after exit. An exit that
+ *	mv_handle_exit_fast() handles re-enters the guest at once, without
+ *	restoring host state in between; the first other exit is returned.
+ *	Returns 0, or a negative errno for a host-side failure.
  * @get_sregs: read segment, descriptor-table and control registers.
+ * @get_cr4: read the guest's CR4 alone (what CPUID's OSXSAVE bit mirrors),
+ *	cheaper than @get_sregs; also with interrupts off, inside @vcpu_run.
  * @set_sregs: write them; the common code has validated @sregs.
  * @skip_insn: advance RIP past the exiting instruction of @len bytes (0:
  *	use the hardware's next-RIP when available), and clear the interrupt
@@ -378,6 +388,7 @@ struct mv_arch_ops {
 	void (*vcpu_free)(struct mv_vcpu *vcpu);
 	int (*vcpu_run)(struct mv_vcpu *vcpu, struct mv_exit *exit);
 	void (*get_sregs)(struct mv_vcpu *vcpu, struct mv_sregs *sregs);
+	u64 (*get_cr4)(struct mv_vcpu *vcpu);
 	void (*set_sregs)(struct mv_vcpu *vcpu, const struct mv_sregs *sregs);
 	void (*skip_insn)(struct mv_vcpu *vcpu, unsigned int len);
 	void (*inject_exception)(struct mv_vcpu *vcpu, u8 vector, bool has_error,
@@ -419,5 +430,6 @@ int mv_vcpu_create(struct mv_vm *vm, unsigned long id);
 
 /* kmod/exit.c: handle one exit; 1 re-enter, 0 return to userspace, <0 error */
 int mv_handle_exit(struct mv_vcpu *vcpu, struct mv_exit *exit);
+bool mv_handle_exit_fast(struct mv_vcpu *vcpu, struct mv_exit *exit);
 
 #endif /* MINIVISOR_H */

@@ -193,8 +193,6 @@ static int mv_vcpu_run(struct mv_vcpu *vcpu)
 		if (ret)
 			return ret;
 
-		vcpu->stats.exits++;
-		run->exit_count++;
 		ret = mv_handle_exit(vcpu, &exit);
 		if (ret <= 0)
 			return ret;

@@ -168,6 +168,7 @@ int mv_vm_create(void)
 	kref_init(&vm->kref);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mem_lock);
+	xa_init(&vm->chunks);
 	xa_init(&vm->pages);
 	vm->memcg = get_mem_cgroup_from_mm(current->mm);
 

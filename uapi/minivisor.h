@@ -397,7 +397,12 @@ struct mv_run {
 /**
  * struct mv_vcpu_stats - exit counts of one vCPU.
  * @exits: total exits.
- * @by_reason: exits by ``MV_STAT_*`` reason.
+ * @by_reason: exits by ``MV_STAT_*`` reason; each exit counts under one
+ *	reason, and these count events on top: %MV_STAT_MMIO (nested faults
+ *	that were MMIO), %MV_STAT_APIC_ACCESS, %MV_STAT_IRQ_INJECTED,
+ *	%MV_STAT_HALT_WAKEUP and %MV_STAT_FAST_PATH (exits handled without
+ *	leaving the entry loop: CPUID, the no-op hypercall).
+ *	%MV_STAT_SLICE_END: the end of a time slice (VMX-preemption timer).
  */
 struct mv_vcpu_stats {
 	__u64 exits;
@@ -412,7 +417,7 @@ enum mv_stat {
 	MV_STAT_EXTERNAL_INTR, MV_STAT_NMI, MV_STAT_EXCEPTION,
 	MV_STAT_VIRT_INSN, MV_STAT_SHUTDOWN, MV_STAT_OTHER,
 	MV_STAT_IRQ_WINDOW, MV_STAT_APIC_ACCESS, MV_STAT_IRQ_INJECTED,
-	MV_STAT_HALT_WAKEUP,
+	MV_STAT_HALT_WAKEUP, MV_STAT_FAST_PATH, MV_STAT_SLICE_END,
 	MV_STAT_NR,
 };
 

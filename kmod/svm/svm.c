@@ -124,6 +124,7 @@ const struct mv_arch_ops mv_svm_ops = {
 	.vcpu_free		= svm_vcpu_free,
 	.vcpu_run		= svm_vcpu_run,
 	.get_sregs		= svm_get_sregs,
+	.get_cr4		= svm_guest_cr4,
 	.set_sregs		= svm_set_sregs,
 	.skip_insn		= svm_skip_insn,
 	.inject_exception	= svm_inject_exception,

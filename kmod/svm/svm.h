@@ -26,6 +26,7 @@ int svm_vcpu_create(struct mv_vcpu *vcpu);
 void svm_vcpu_free(struct mv_vcpu *vcpu);
 int svm_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit);
 void svm_get_sregs(struct mv_vcpu *vcpu, struct mv_sregs *sregs);
+u64 svm_guest_cr4(struct mv_vcpu *vcpu);
 void svm_set_sregs(struct mv_vcpu *vcpu, const struct mv_sregs *sregs);
 void svm_skip_insn(struct mv_vcpu *vcpu, unsigned int len);
 void svm_inject_exception(struct mv_vcpu *vcpu, u8 vector, bool has_error, u32 error_code);

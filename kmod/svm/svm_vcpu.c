@@ -540,8 +540,53 @@ static void svm_decode_exit(struct mv_vcpu *vcpu, struct vmcb *vmcb, struct mv_e
 	}
 }
 
+/*
+ * One VMRUN: the guest's registers go into the VMCB, the exit comes out
+ * decoded, with what was being delivered queued again.
+ */
+static void svm_enter_exit(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+	struct vmcb *vmcb = svm->vmcb;
+
+	vmcb->save.rax = vcpu->regs.rax;
+	vmcb->save.rsp = vcpu->regs.rsp;
+	vmcb->save.rip = vcpu->regs.rip;
+	vmcb->save.rflags = vcpu->regs.rflags;
+	/*
+	 * "VMCB Clean Bits": none set, so the CPU reloads everything, and
+	 * minivisor edits any field (intercepts, V_IRQ / V_TPR, EVENTINJ,
+	 * segments) without tracking which group it belongs to.
+	 */
+	vmcb->control.clean = 0;
+
+	/*
+	 * GIF=0 holds off interrupts and NMIs; with it clear, turning IF on is
+	 * safe, and makes a host interrupt in the guest an INTR intercept.
+	 */
+	asm volatile("clgi" : : : "memory");
+	native_irq_enable();
+	svm_vmrun(&vcpu->regs, svm->vmcb_pa, page_to_phys(this_cpu_read(svm_host_save)));
+	native_irq_disable();
+	asm volatile("stgi" : : : "memory");
+
+	vcpu->regs.rax = vmcb->save.rax;
+	vcpu->regs.rsp = vmcb->save.rsp;
+	vcpu->regs.rip = vmcb->save.rip;
+	vcpu->regs.rflags = vmcb->save.rflags;
+	vmcb->control.event_inj = 0;
+
+	/* What was queued was delivered, or is in EXITINTINFO: */
+	if (svm_event_needs_reinjection(vmcb->control.exit_int_info))
+		vmcb->control.event_inj = vmcb->control.exit_int_info;
+
+	svm_decode_exit(vcpu, vmcb, exit);
+}
+
 /**
- * svm_vcpu_run() - one VMRUN; see &mv_arch_ops.vcpu_run.
+ * svm_vcpu_run() - VMRUN until an exit the common loop must see; see
+ * &mv_arch_ops.vcpu_run. Exits mv_handle_exit_fast() handles re-enter at
+ * once, without the flush and debug-register work around the loop.
  * @vcpu: the vCPU.
  * @exit: filled with the exit.
  *
@@ -565,21 +610,7 @@ int svm_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	} else {
 		vmcb->control.tlb_control = SVM_TLB_FLUSH_NOTHING;
 	}
-	vmcb->save.rax = vcpu->regs.rax;
-	vmcb->save.rsp = vcpu->regs.rsp;
-	vmcb->save.rip = vcpu->regs.rip;
-	vmcb->save.rflags = vcpu->regs.rflags;
-	/*
-	 * "VMCB Clean Bits": none set, so the CPU reloads everything, and
-	 * minivisor edits any field (intercepts, V_IRQ / V_TPR, EVENTINJ,
-	 * segments) without tracking which group it belongs to.
-	 */
-	vmcb->control.clean = 0;
 
-	/*
-	 * GIF=0 holds off interrupts and NMIs; with it clear, turning IF on is
-	 * safe, and makes a host interrupt in the guest an INTR intercept.
-	 */
 	/*
 	 * Debug registers: DR7 is switched by VMRUN, DR0-3 are not. Hide the
 	 * host's breakpoint addresses from the guest, and put the host's
@@ -592,26 +623,15 @@ int svm_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 		set_debugreg(0, 3);
 	}
 
-	asm volatile("clgi" : : : "memory");
-	native_irq_enable();
-	svm_vmrun(&vcpu->regs, svm->vmcb_pa, page_to_phys(this_cpu_read(svm_host_save)));
-	native_irq_disable();
-	asm volatile("stgi" : : : "memory");
+	svm_enter_exit(vcpu, exit);
+	while (mv_handle_exit_fast(vcpu, exit)) {
+		/* Nothing else ran on this CPU in between: no flush. */
+		vmcb->control.tlb_control = SVM_TLB_FLUSH_NOTHING;
+		svm_enter_exit(vcpu, exit);
+	}
 
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
-
-	vcpu->regs.rax = vmcb->save.rax;
-	vcpu->regs.rsp = vmcb->save.rsp;
-	vcpu->regs.rip = vmcb->save.rip;
-	vcpu->regs.rflags = vmcb->save.rflags;
-	vmcb->control.event_inj = 0;
-
-	/* What was queued was delivered, or is in EXITINTINFO: */
-	if (svm_event_needs_reinjection(vmcb->control.exit_int_info))
-		vmcb->control.event_inj = vmcb->control.exit_int_info;
-
-	svm_decode_exit(vcpu, vmcb, exit);
 	return 0;
 }
 
@@ -666,6 +686,14 @@ void svm_get_sregs(struct mv_vcpu *vcpu, struct mv_sregs *sregs)
 	sregs->cr4 = s->cr4;
 	sregs->cr8 = svm->vmcb->control.int_ctl & SVM_INT_CTL_V_TPR;
 	sregs->efer = s->efer & ~(u64)EFER_SVME;
+}
+
+/* &mv_arch_ops.get_cr4: the VMCB holds the guest's CR4 as it reads it. */
+u64 svm_guest_cr4(struct mv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->arch;
+
+	return svm->vmcb->save.cr4;
 }
 
 void svm_set_sregs(struct mv_vcpu *vcpu, const struct mv_sregs *sregs)

@@ -397,6 +397,7 @@ const struct mv_arch_ops mv_vmx_ops = {
 	.vcpu_free		= vmx_vcpu_free,
 	.vcpu_run		= vmx_vcpu_run,
 	.get_sregs		= vmx_get_sregs,
+	.get_cr4		= vmx_guest_cr4,
 	.set_sregs		= vmx_set_sregs,
 	.skip_insn		= vmx_skip_insn,
 	.inject_exception	= vmx_inject_exception,

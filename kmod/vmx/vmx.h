@@ -185,6 +185,7 @@ void vmx_vcpu_free(struct mv_vcpu *vcpu);
 #define VMX_LOAD_IRQS_WERE_ON	1
 int vmx_vcpu_load(struct mv_vcpu *vcpu);
 void vmx_get_sregs(struct mv_vcpu *vcpu, struct mv_sregs *sregs);
+u64 vmx_guest_cr4(struct mv_vcpu *vcpu);
 void vmx_set_sregs(struct mv_vcpu *vcpu, const struct mv_sregs *sregs);
 void vmx_reset(struct mv_vcpu *vcpu);
 

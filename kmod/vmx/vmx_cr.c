@@ -35,6 +35,7 @@
 #include <asm/msr-index.h>
 #include <asm/trapnr.h>
 
+#include "../mem.h"
 #include "../minivisor.h"
 #include "../vcpu.h"
 #include "vmcs.h"
@@ -168,7 +169,7 @@ bool vmx_guest_64bit(void)
  */
 static u64 vmx_peek_guest_u64(struct mv_vm *vm, u64 gpa)
 {
-	struct page *page = xa_load(&vm->pages, gpa >> PAGE_SHIFT);
+	struct page *page = mv_mem_lookup(vm, gpa >> PAGE_SHIFT);
 
 	if (!page)
 		return 0;

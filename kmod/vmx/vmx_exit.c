@@ -102,9 +102,11 @@ void vmx_exit_decode(struct mv_vcpu *vcpu, u32 reason, struct mv_exit *exit)
 				   "unhandled VMX exit: guest exception intercepted");
 		return;
 	case VMX_EXIT_EXTERNAL_INTR:
-	case VMX_EXIT_PREEMPTION_TIMER:
 		/* The host gets its CPU back (signals, rescheduling); re-enter. */
 		exit->reason = MV_X_EXTERNAL_INTR;
+		return;
+	case VMX_EXIT_PREEMPTION_TIMER:
+		exit->reason = MV_X_SLICE_END;
 		return;
 	case VMX_EXIT_TRIPLE_FAULT:
 		exit->reason = MV_X_SHUTDOWN;

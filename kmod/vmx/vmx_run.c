@@ -187,59 +187,34 @@ static void vmx_prepare_guest(struct mv_vcpu *vcpu)
 	vmcs_writel(VMCS_GUEST_RFLAGS, vcpu->regs.rflags);
 }
 
-/**
- * vmx_vcpu_run() - &mv_arch_ops.vcpu_run: enter the guest once.
- * @vcpu: the vCPU.
- * @exit: the decoded exit.
- *
- * Called with preemption and interrupts off. If the VMCS must be fetched
- * from another CPU, interrupts go on for a moment (see vmx_vcpu.c); a host
- * interrupt taken then may have changed what the common loop decided
- * before this call (an interrupt for the guest, a reschedule), so the loop
- * gets an %MV_X_EXTERNAL_INTR exit without an entry and decides again;
- * whatever was queued stays queued.
+/*
+ * One VM entry and exit with the host state of vmx_save_host() in place:
+ * the queued event and the guest's registers go in, the exit comes out
+ * decoded. A host NMI is handed to the host right here, as KVM does, with
+ * the GDT limit the exit left (0xffff: larger than the real one, so every
+ * host descriptor is still reachable).
  *
  * Return: 0 with @exit filled in (a refused entry is %MV_X_FAIL_ENTRY),
- * -EIO if VMX is off on this CPU.
+ * %VMX_ENTER_FAULT if VMX is off on this CPU.
  */
-int vmx_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
+static int vmx_enter_exit(struct mv_vcpu *vcpu, struct mv_exit *exit)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	struct vmx_host_state host;
-	u32 reason, intr;
+	u32 reason, intr, err;
 	int ret;
 
-	ret = vmx_vcpu_load(vcpu);
-	if (ret < 0)
-		return ret;
-	if (unlikely(ret == VMX_LOAD_IRQS_WERE_ON)) {
-		exit->reason = MV_X_EXTERNAL_INTR;
-		exit->insn_len = 0;
-		return 0;
-	}
-
 	vmx_prepare_guest(vcpu);
-	vmx_save_host(vx, &host);
-	vmx_msr_load_guest(vx, host.kernel_gs_base);
-
 	/* The VMCS has no CR2: the guest's is loaded and saved by hand. */
 	if (native_read_cr2() != vx->cr2)
 		native_write_cr2(vx->cr2);
 	ret = mv_vmx_vmenter(&vcpu->regs, vx->launched);
 	vx->cr2 = native_read_cr2();
 
-	vmx_msr_load_host(vx, host.kernel_gs_base);
-	vmx_restore_host(vx, &host);
-
-	if (unlikely(ret == VMX_ENTER_FAULT)) {
-		pr_err_ratelimited("VMLAUNCH/VMRESUME faulted: VMX is off on CPU %d\n",
-				   smp_processor_id());
-		return -EIO;
-	}
+	if (unlikely(ret == VMX_ENTER_FAULT))
+		return ret;
 	if (unlikely(ret == VMX_ENTER_FAIL)) {
 		/* VMfailInvalid leaves the error at 0: there is no current VMCS. */
-		u32 err = vmcs_read32(VMCS_INSTRUCTION_ERROR);
-
+		err = vmcs_read32(VMCS_INSTRUCTION_ERROR);
 		exit->reason = MV_X_FAIL_ENTRY;
 		exit->insn_len = 0;
 		exit->fail.hw_reason = err;
@@ -276,5 +251,57 @@ int vmx_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	vcpu->regs.rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
 
 	vmx_exit_decode(vcpu, reason, exit);
+	return 0;
+}
+
+/**
+ * vmx_vcpu_run() - &mv_arch_ops.vcpu_run: enter the guest until an exit
+ * the common loop must see.
+ * @vcpu: the vCPU.
+ * @exit: the decoded exit.
+ *
+ * Called with preemption and interrupts off. If the VMCS must be fetched
+ * from another CPU, interrupts go on for a moment (see vmx_vcpu.c); a host
+ * interrupt taken then may have changed what the common loop decided
+ * before this call (an interrupt for the guest, a reschedule), so the loop
+ * gets an %MV_X_EXTERNAL_INTR exit without an entry and decides again;
+ * whatever was queued stays queued.
+ *
+ * The host state is saved once, the guest's MSRs loaded once; exits that
+ * mv_handle_exit_fast() handles go straight back in, and the host's GDT,
+ * segments and MSRs come back only before returning (the profile in
+ * docs/benchmarks.md: that restore was a quarter of a CPUID round trip).
+ *
+ * Return: 0 with @exit filled in (a refused entry is %MV_X_FAIL_ENTRY),
+ * -EIO if VMX is off on this CPU.
+ */
+int vmx_vcpu_run(struct mv_vcpu *vcpu, struct mv_exit *exit)
+{
+	struct vmx_vcpu *vx = to_vmx(vcpu);
+	struct vmx_host_state host;
+	int ret;
+
+	ret = vmx_vcpu_load(vcpu);
+	if (ret < 0)
+		return ret;
+	if (unlikely(ret == VMX_LOAD_IRQS_WERE_ON)) {
+		exit->reason = MV_X_EXTERNAL_INTR;
+		exit->insn_len = 0;
+		return 0;
+	}
+
+	vmx_save_host(vx, &host);
+	vmx_msr_load_guest(vx, host.kernel_gs_base);
+	do {
+		ret = vmx_enter_exit(vcpu, exit);
+	} while (!ret && mv_handle_exit_fast(vcpu, exit));
+	vmx_msr_load_host(vx, host.kernel_gs_base);
+	vmx_restore_host(vx, &host);
+
+	if (unlikely(ret == VMX_ENTER_FAULT)) {
+		pr_err_ratelimited("VMLAUNCH/VMRESUME faulted: VMX is off on CPU %d\n",
+				   smp_processor_id());
+		return -EIO;
+	}
 	return 0;
 }

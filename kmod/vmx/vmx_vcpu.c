@@ -530,6 +530,25 @@ out:
 }
 
 /**
+ * vmx_guest_cr4() - &mv_arch_ops.get_cr4: the guest's CR4 (0 if the VMCS
+ * cannot be loaded). Inside vmx_vcpu_run() the VMCS is already current and
+ * the load is a check.
+ * @vcpu: the vCPU.
+ *
+ * Return: CR4 as the guest reads it.
+ */
+u64 vmx_guest_cr4(struct mv_vcpu *vcpu)
+{
+	unsigned long flags;
+	u64 cr4 = 0;
+
+	if (!vmx_vcpu_get(vcpu, &flags))
+		cr4 = vmx_get_cr4();
+	vmx_vcpu_put(flags);
+	return cr4;
+}
+
+/**
  * vmx_set_sregs() - write the guest's segment, descriptor-table and control
  * registers; the common code has validated them. With PAE paging (not
  * IA-32e) the PDPTEs are read from guest memory, as MOV to CR3 would.

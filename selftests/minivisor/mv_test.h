@@ -497,6 +497,28 @@ static inline long long mv_meminfo_kb(const char *key)
 }
 
 /*
+ * How much freed memory the per-CPU free lists may hold back, in KiB: the
+ * sum of their "high" marks in /proc/zoneinfo. Pages there are neither in
+ * MemFree nor in MemAvailable, so a count taken before and after freeing
+ * can differ by up to this much without a leak. -1 if unreadable.
+ */
+static inline long long mv_pcp_high_kb(void)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	long long pages = 0, high;
+	char line[256];
+
+	if (!f)
+		return -1;
+	/* Per-CPU lines read "high: N"; the zone's watermark is "high N". */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " high: %lld", &high) == 1)
+			pages += high;
+	fclose(f);
+	return pages * (sysconf(_SC_PAGESIZE) >> 10);
+}
+
+/*
  * Where the other build products are, relative to this test binary: in the
  * build tree build/selftests/X -> build/guests, build/bin; in the emulated
  * machine /selftests/X -> /guests, /usr/bin (tools/nested-run's layout).

@@ -431,7 +431,7 @@ TEST(destroy_returns_memory)
 		0xf4,
 	};
 	const uint64_t mem = 256 * MIB + 4 * MIB;
-	long long before, after = 0, used;
+	long long before, after = 0, used, slack;
 	struct mv_test_vm t;
 	struct mv_regs regs;
 
@@ -462,16 +462,25 @@ TEST(destroy_returns_memory)
 	}
 	mv_test_vm_destroy(&t);
 
-	/* Freeing may be deferred a little (RCU, workqueues): wait up to 2 s. */
+	/*
+	 * Freeing may be deferred a little (RCU, workqueues): wait up to 2 s.
+	 * The per-CPU free lists may keep what was freed (or have given what
+	 * was allocated) without MemAvailable seeing it: allow their size on
+	 * top of 16 MiB, far below the 256 MiB a leak would keep.
+	 */
+	slack = (16 << 10) + mv_pcp_high_kb();
+	ASSERT_GT(128 << 10, slack) {
+		TH_LOG("per-CPU free lists of %lld MiB: this test cannot tell", slack >> 10);
+	}
 	for (int i = 0; i < 20; i++) {
 		after = mv_meminfo_kb("MemAvailable");
-		if (after >= before - (16 << 10))
+		if (after >= before - slack)
 			break;
 		usleep(100000);
 	}
-	EXPECT_LE(before - (16 << 10), after) {
-		TH_LOG("MemAvailable %lld MiB before, %lld MiB after destroy",
-		       before >> 10, after >> 10);
+	EXPECT_LE(before - slack, after) {
+		TH_LOG("MemAvailable %lld MiB before, %lld MiB after destroy (slack %lld MiB)",
+		       before >> 10, after >> 10, slack >> 10);
 	}
 }
 

@@ -517,6 +517,8 @@ static const char *const stat_names[] = {
 	[MV_STAT_APIC_ACCESS] = "apic_access",
 	[MV_STAT_IRQ_INJECTED] = "irq_injected",
 	[MV_STAT_HALT_WAKEUP] = "halt_wakeup",
+	[MV_STAT_FAST_PATH] = "fast_path",
+	[MV_STAT_SLICE_END] = "slice_end",
 };
 
 const char *mvctl_stat_name(unsigned int stat)
