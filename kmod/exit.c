@@ -9,6 +9,8 @@
 
 #include <linux/mm.h>
 #include <asm/fpu/types.h>
+#include <asm/mce.h>
+#include <asm/ptrace.h>
 #include <asm/fpu/xcr.h>
 
 #include "irqchip.h"
@@ -23,6 +25,25 @@
 #define LEN_VMCALL	3	/* 0f 01 c1 / 0f 01 d9 */
 #define LEN_XSETBV	3	/* 0f 01 d1 */
 #define LEN_INVD	2	/* 0f 08, 0f 09 */
+
+/**
+ * mv_host_machine_check() - hand a machine check that hit while the guest
+ * ran (and was intercepted, so the guest never saw it) to the host's
+ * handler, as if it had hit the VMM process in user mode: an uncorrected
+ * error in guest RAM then ends the process, not the host (KVM does the
+ * same). Called by the backends right after the exit, interrupts off.
+ */
+void mv_host_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = {
+		.cs = 3,		/* user mode, whatever the guest ran at */
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+#endif
+}
 
 static void mv_skip(struct mv_vcpu *vcpu, struct mv_exit *exit, unsigned int len)
 {

@@ -431,5 +431,6 @@ int mv_vcpu_create(struct mv_vm *vm, unsigned long id);
 /* kmod/exit.c: handle one exit; 1 re-enter, 0 return to userspace, <0 error */
 int mv_handle_exit(struct mv_vcpu *vcpu, struct mv_exit *exit);
 bool mv_handle_exit_fast(struct mv_vcpu *vcpu, struct mv_exit *exit);
+void mv_host_machine_check(void);
 
 #endif /* MINIVISOR_H */

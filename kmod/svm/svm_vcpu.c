@@ -187,9 +187,9 @@ static void svm_init_control(struct mv_vcpu *vcpu, struct svm_vcpu *svm)
 	/*
 	 * #AC and #DB: a guest can make their delivery loop forever inside
 	 * the CPU, never exiting (CVE-2015-5307, CVE-2015-8104); intercept
-	 * them and reflect them back.
+	 * them and reflect them back. #MC: the host's, never the guest's.
 	 */
-	c->intercept_exceptions = BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC);
+	c->intercept_exceptions = BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC);
 	c->iopm_base_pa = page_to_phys(vm->iopm);
 	c->msrpm_base_pa = page_to_phys(vm->msrpm);
 	c->asid = svm->asid ?: SVM_SHARED_ASID;
@@ -438,6 +438,10 @@ static void svm_decode_exit(struct mv_vcpu *vcpu, struct vmcb *vmcb, struct mv_e
 	case SVM_EXIT_SMI:
 		exit->reason = MV_X_NONE;
 		return;
+	case SVM_EXIT_EXCP_BASE + X86_TRAP_MC:
+		/* svm_enter_exit() handed it to the host. */
+		exit->reason = MV_X_NONE;
+		return;
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_AC:
 		/* Reflect it: the guest handles its own #DB and #AC. */
@@ -569,6 +573,9 @@ static void svm_enter_exit(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	svm_vmrun(&vcpu->regs, svm->vmcb_pa, page_to_phys(this_cpu_read(svm_host_save)));
 	native_irq_disable();
 	asm volatile("stgi" : : : "memory");
+
+	if (unlikely(vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + X86_TRAP_MC))
+		mv_host_machine_check();
 
 	vcpu->regs.rax = vmcb->save.rax;
 	vcpu->regs.rsp = vmcb->save.rsp;

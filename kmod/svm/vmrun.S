@@ -66,6 +66,13 @@ SYM_FUNC_START(svm_vmrun)
 	mov	REGS_R15(%rdi), %r15
 	mov	REGS_RDI(%rdi), %rdi
 
+	/*
+	 * Where the host clears CPU buffers for guests (MDS, TAA, MMIO stale
+	 * data, RFDS), VERW right before the guest runs, as KVM does: patched
+	 * in at load only if X86_FEATURE_CLEAR_CPU_BUF_VM is set. Clobbers ZF.
+	 */
+	VM_CLEAR_CPU_BUFFERS
+
 	vmrun	%rax
 
 	/* #VMEXIT: host RSP is back; the guest's RAX/RSP are in the VMCB. */

@@ -97,7 +97,25 @@ void vmx_exit_decode(struct mv_vcpu *vcpu, u32 reason, struct mv_exit *exit)
 			exit->reason = MV_X_NMI;
 			return;
 		}
-		/* The exception bitmap is 0: nothing else should come here. */
+		if ((intr & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_HW_EXCEPTION) {
+			switch (intr & VMX_INTR_VECTOR_MASK) {
+			case X86_TRAP_MC:
+				/* vmx_vcpu_run() handed it to the host. */
+				exit->reason = MV_X_NONE;
+				return;
+			case X86_TRAP_AC:
+				/*
+				 * Reflect it (error code 0). If it hit while
+				 * an event was being delivered, that event is
+				 * queued again and raises it again if due.
+				 */
+				if (!vectoring)
+					vmx_queue_exception(vx, X86_TRAP_AC, true, 0);
+				exit->reason = MV_X_NONE;
+				return;
+			}
+		}
+		/* The exception bitmap has only #AC and #MC. */
 		vmx_exit_unhandled(exit, basic, qual, intr,
 				   "unhandled VMX exit: guest exception intercepted");
 		return;

@@ -24,6 +24,7 @@
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 
 #include "../minivisor.h"
 #include "vmcs.h"
@@ -237,6 +238,12 @@ static int vmx_enter_exit(struct mv_vcpu *vcpu, struct mv_exit *exit)
 		if ((intr & (VMX_INTR_VALID | VMX_INTR_TYPE_MASK)) ==
 		    (VMX_INTR_VALID | VMX_INTR_TYPE_NMI))
 			asm volatile("int $2");
+		else if ((intr & (VMX_INTR_VALID | VMX_INTR_TYPE_MASK | VMX_INTR_VECTOR_MASK)) ==
+			 (VMX_INTR_VALID | VMX_INTR_TYPE_HW_EXCEPTION | X86_TRAP_MC))
+			mv_host_machine_check();
+	} else if (VMX_EXIT_REASON_BASIC(reason) == VMX_EXIT_MACHINE_CHECK) {
+		/* "VM-entry failure due to machine-check event" */
+		mv_host_machine_check();
 	}
 
 	/*

@@ -292,7 +292,14 @@ static void vmx_vmcs_setup(struct mv_vcpu *vcpu)
 	vmcs_write32(VMCS_PIN_CONTROLS, vmx_cfg.pin);
 	vmcs_write32(VMCS_PROC_CONTROLS, vx->proc);
 	vmcs_write32(VMCS_PROC2_CONTROLS, proc2);
-	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
+	/*
+	 * #AC: a guest can make its delivery raise #AC again forever inside
+	 * the CPU, never exiting (CVE-2015-5307); intercepted, it goes back
+	 * through here each time. #MC: the host's, never the guest's.
+	 * (#DB, the other such loop, needs hardware breakpoints, which the
+	 * VMCS's DR7 keeps off.)
+	 */
+	vmcs_write32(VMCS_EXCEPTION_BITMAP, BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
 	vmcs_write32(VMCS_PF_ERROR_CODE_MASK, 0);
 	vmcs_write32(VMCS_PF_ERROR_CODE_MATCH, 0);
 	vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
