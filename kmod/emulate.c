@@ -19,7 +19,7 @@
 #include "mem.h"
 #include "vcpu.h"
 
-#define MAX_INSN_LEN	15
+#define MAX_INSN_LEN	MV_MAX_INSN_LEN
 
 /* Read a guest paging-structure entry of @size bytes. */
 static int gpt_entry(struct mv_vcpu *vcpu, u64 gpa, unsigned int size, u64 *entry)
@@ -28,12 +28,18 @@ static int gpt_entry(struct mv_vcpu *vcpu, u64 gpa, unsigned int size, u64 *entr
 	return mv_mem_read(vcpu->vm, gpa, entry, size);
 }
 
-/*
- * Guest linear to guest physical, with the guest's paging mode (SDM vol. 3A
- * "Paging": 32-bit, PAE and 4-level). Accessed/dirty bits are not set; a
- * missing translation is -EFAULT.
+/**
+ * mv_gva_to_gpa() - guest linear to guest physical, with the guest's paging
+ * mode (SDM vol. 3A "Paging": 32-bit, PAE and 4-level). Accessed/dirty bits
+ * are not set, permissions not checked.
+ * @vcpu: the vCPU.
+ * @s: its control registers (from &mv_arch_ops.get_sregs).
+ * @gva: the linear address.
+ * @gpa: the physical address.
+ *
+ * Return: 0, or -EFAULT for a missing translation.
  */
-static int gva_to_gpa(struct mv_vcpu *vcpu, const struct mv_sregs *s, u64 gva, u64 *gpa)
+int mv_gva_to_gpa(struct mv_vcpu *vcpu, const struct mv_sregs *s, u64 gva, u64 *gpa)
 {
 	const u64 addr_mask = GENMASK_ULL(51, 12);
 	u64 e, table;
@@ -93,8 +99,15 @@ static int gva_to_gpa(struct mv_vcpu *vcpu, const struct mv_sregs *s, u64 gva, u
 	return 0;
 }
 
-/* Fetch up to MAX_INSN_LEN bytes at CS:RIP, page by page. */
-static int fetch_insn(struct mv_vcpu *vcpu, const struct mv_sregs *s, u8 *buf)
+/**
+ * mv_fetch_insn() - fetch up to %MV_MAX_INSN_LEN bytes at CS:RIP, page by page.
+ * @vcpu: the vCPU.
+ * @s: its segment and control registers.
+ * @buf: %MV_MAX_INSN_LEN bytes.
+ *
+ * Return: bytes fetched (fewer if the next page is not mapped), or -EFAULT.
+ */
+int mv_fetch_insn(struct mv_vcpu *vcpu, const struct mv_sregs *s, u8 *buf)
 {
 	bool long64 = (s->efer & EFER_LMA) && s->cs.l;
 	u64 lin = long64 ? vcpu->regs.rip : (u32)(s->cs.base + vcpu->regs.rip), gpa;
@@ -104,7 +117,7 @@ static int fetch_insn(struct mv_vcpu *vcpu, const struct mv_sregs *s, u8 *buf)
 		unsigned int n = min_t(unsigned int, MAX_INSN_LEN - done,
 				       PAGE_SIZE - offset_in_page(lin + done));
 
-		if (gva_to_gpa(vcpu, s, lin + done, &gpa) ||
+		if (mv_gva_to_gpa(vcpu, s, lin + done, &gpa) ||
 		    mv_mem_read(vcpu->vm, gpa, buf + done, n))
 			return done ? done : -EFAULT;	/* a short fetch may still decode */
 		done += n;
@@ -263,7 +276,7 @@ int mv_emulate_mmio(struct mv_vcpu *vcpu, u64 gpa)
 	int n;
 
 	mv_arch->get_sregs(vcpu, &sregs);
-	n = fetch_insn(vcpu, &sregs, bytes);
+	n = mv_fetch_insn(vcpu, &sregs, bytes);
 	if (n < 0 || decode_mov(&sregs, bytes, n, &in)) {
 		mv_vcpu_internal_error(vcpu, MV_INTERNAL_EMULATION, gpa,
 				       "MMIO by an instruction minivisor cannot decode");

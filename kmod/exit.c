@@ -117,9 +117,9 @@ static int mv_exit_io(struct mv_vcpu *vcpu, struct mv_exit *exit)
 
 	u32 val = vcpu->regs.rax;
 
-	if (exit->io.string || exit->io.rep)
-		return mv_vcpu_internal_error(vcpu, MV_INTERNAL_UNSUPPORTED_IO, exit->io.port,
-					      "string or REP port I/O is not supported yet");
+	if (exit->io.string)
+		return mv_emulate_string_io(vcpu, exit);
+	/* A REP prefix on IN / OUT is ignored by the CPU. */
 	if (mv_irq_pio(vcpu, exit->io.port, exit->io.size, exit->io.in, &val)) {
 		if (exit->io.in)
 			mv_vcpu_set_in_result(vcpu, exit->io.size, val);

@@ -283,16 +283,8 @@ int mv_mem_mmap(struct mv_vm *vm, struct vm_area_struct *vma)
 	return 0;
 }
 
-/**
- * mv_mem_read() - copy guest RAM (allocating untouched pages as zero).
- * @vm: the VM.
- * @gpa: guest-physical address.
- * @buf: destination.
- * @len: bytes; the range may cross pages.
- *
- * Return: 0, or -EFAULT if part of the range is not guest RAM, -ENOMEM.
- */
-int mv_mem_read(struct mv_vm *vm, u64 gpa, void *buf, unsigned int len)
+/* Copy between @buf and guest RAM at @gpa, page by page. */
+static int mem_copy(struct mv_vm *vm, u64 gpa, void *buf, unsigned int len, bool to_guest)
 {
 	int ret = 0;
 
@@ -306,11 +298,42 @@ int mv_mem_read(struct mv_vm *vm, u64 gpa, void *buf, unsigned int len)
 			ret = PTR_ERR(page);
 			break;
 		}
-		memcpy(buf, page_address(page) + off, n);
+		if (to_guest)
+			memcpy(page_address(page) + off, buf, n);
+		else
+			memcpy(buf, page_address(page) + off, n);
 		buf += n;
 		gpa += n;
 		len -= n;
 	}
 	mutex_unlock(&vm->mem_lock);
 	return ret;
+}
+
+/**
+ * mv_mem_read() - copy guest RAM (allocating untouched pages as zero).
+ * @vm: the VM.
+ * @gpa: guest-physical address.
+ * @buf: destination.
+ * @len: bytes; the range may cross pages.
+ *
+ * Return: 0, or -EFAULT if part of the range is not guest RAM, -ENOMEM.
+ */
+int mv_mem_read(struct mv_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	return mem_copy(vm, gpa, buf, len, false);
+}
+
+/**
+ * mv_mem_write() - copy into guest RAM.
+ * @vm: the VM.
+ * @gpa: guest-physical address.
+ * @buf: source.
+ * @len: bytes; the range may cross pages.
+ *
+ * Return: 0, or -EFAULT if part of the range is not guest RAM, -ENOMEM.
+ */
+int mv_mem_write(struct mv_vm *vm, u64 gpa, const void *buf, unsigned int len)
+{
+	return mem_copy(vm, gpa, (void *)buf, len, true);
 }

@@ -38,5 +38,6 @@ bool mv_mem_is_ram(struct mv_vm *vm, u64 gpa);
 void mv_mem_free(struct mv_vm *vm);
 int mv_mem_mmap(struct mv_vm *vm, struct vm_area_struct *vma);
 int mv_mem_read(struct mv_vm *vm, u64 gpa, void *buf, unsigned int len);
+int mv_mem_write(struct mv_vm *vm, u64 gpa, const void *buf, unsigned int len);
 
 #endif /* MV_MEM_H */

@@ -246,6 +246,7 @@ enum mv_pending {
 	MV_PENDING_MMIO_READ,	/* copy run->mmio.data into a register */
 	MV_PENDING_HYPERCALL,	/* copy run->hypercall.ret into RAX */
 	MV_PENDING_SKIP,	/* just skip the instruction (OUT, MMIO write, HLT) */
+	MV_PENDING_INS,		/* copy run->io.data to guest RAM (INS) */
 };
 
 /**
@@ -264,6 +265,10 @@ enum mv_pending {
  *	taken from the run page, which userspace can change).
  * @pending_dst: destination size: 1 and 2 merge into the register, 4 and 8
  *	replace it (a 32-bit destination zero-extends, as in the CPU).
+ * @pending_gpa: for %MV_PENDING_INS, where the element goes: @pending_split
+ *	bytes at @pending_gpa[0], the rest at @pending_gpa[1] (an element
+ *	that crosses a page).
+ * @pending_split: see @pending_gpa.
  * @shut_down: the guest triple-faulted; its state is undefined (APM vol. 2
  *	"Shutdown Intercept"), so it never runs again.
  * @guest_xcr0: the guest's XCR0.
@@ -290,6 +295,8 @@ struct mv_vcpu {
 	u8 pending_reg;
 	u8 pending_len;
 	u8 pending_dst;
+	u8 pending_split;
+	u64 pending_gpa[2];
 	bool shut_down;
 	u64 guest_xcr0;
 	u64 pat;

@@ -139,6 +139,9 @@ static void mv_vcpu_complete(struct mv_vcpu *vcpu)
 	case MV_PENDING_HYPERCALL:
 		vcpu->regs.rax = run->hypercall.ret;
 		break;
+	case MV_PENDING_INS:
+		mv_string_io_complete(vcpu);
+		break;
 	default:
 		break;
 	}

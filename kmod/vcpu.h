@@ -29,8 +29,15 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4]);
 int mv_msr_read(struct mv_vcpu *vcpu, u32 msr, u64 *val);
 int mv_msr_write(struct mv_vcpu *vcpu, u32 msr, u64 val);
 
-/* MMIO instruction decoding (kmod/emulate.c). */
+/* MMIO instruction decoding, guest linear addresses (kmod/emulate.c). */
+#define MV_MAX_INSN_LEN	15
 int mv_emulate_mmio(struct mv_vcpu *vcpu, u64 gpa);
+int mv_gva_to_gpa(struct mv_vcpu *vcpu, const struct mv_sregs *s, u64 gva, u64 *gpa);
+int mv_fetch_insn(struct mv_vcpu *vcpu, const struct mv_sregs *s, u8 *buf);
+
+/* INS / OUTS (kmod/string_io.c). */
+int mv_emulate_string_io(struct mv_vcpu *vcpu, const struct mv_exit *exit);
+void mv_string_io_complete(struct mv_vcpu *vcpu);
 
 /* The XSAVE area size for guest FPU state (kmod/fpu.c). */
 int mv_fpu_setup(void);

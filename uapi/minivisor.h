@@ -327,8 +327,10 @@ enum mv_exit_reason {
  * @padding1: zero.
  * @exit_count: exits of this vCPU so far, all reasons.
  * @io: port I/O. @io.direction: %MV_IO_OUT or %MV_IO_IN. @io.size: 1, 2 or
- *	4 bytes. @io.port: the port. @io.count: 1 (string I/O is not yet
- *	supported and ends as an internal error). @io.data: the bytes.
+ *	4 bytes. @io.port: the port. @io.count: always 1: INS / OUTS (with
+ *	or without REP) come one element per exit, the kernel moves the data
+ *	between guest RAM and @io.data and steps RSI / RDI / RCX.
+ *	@io.data: the bytes.
  * @mmio: @mmio.phys_addr: guest-physical address. @mmio.data: the bytes.
  *	@mmio.len: 1, 2, 4 or 8. @mmio.is_write: 1 for a store.
  * @hypercall: @hypercall.nr: RAX. @hypercall.args: RBX, RCX, RDX, RSI.
@@ -391,7 +393,7 @@ struct mv_run {
 /* &mv_run.internal.suberror */
 #define MV_INTERNAL_UNHANDLED_EXIT	1	/* an exit minivisor does not handle */
 #define MV_INTERNAL_EMULATION		2	/* an MMIO instruction it cannot decode */
-#define MV_INTERNAL_UNSUPPORTED_IO	3	/* string or REP port I/O */
+#define MV_INTERNAL_UNSUPPORTED_IO	3	/* no longer used (was: string port I/O) */
 #define MV_INTERNAL_MEMORY		4	/* out of memory for the guest */
 
 /**

@@ -152,6 +152,144 @@ TEST(port_io_every_size_both_ways)
 	mv_test_vm_destroy(&t);
 }
 
+/*
+ * INS / OUTS come one element per exit, whatever the REP count; the kernel
+ * moves the data between guest RAM and the run page and steps SI / DI / CX
+ * (backwards with DF); REP with CX = 0 does not reach userspace.
+ */
+TEST(string_io_real_mode)
+{
+	static const uint8_t code[] = {
+		0xfc,					/* cld */
+		0xbe, 0x00, 0x7d,			/* mov $0x7d00, %si */
+		0xb9, 0x05, 0x00,			/* mov $5, %cx */
+		0xba, 0x10, 0x00,			/* mov $0x10, %dx */
+		0xf3, 0x6e,				/* rep outsb */
+		0xbf, 0x00, 0x80,			/* mov $0x8000, %di */
+		0xb9, 0x03, 0x00,			/* mov $3, %cx */
+		0xba, 0x11, 0x00,			/* mov $0x11, %dx */
+		0xf3, 0x6d,				/* rep insw */
+		0xfd,					/* std */
+		0xbe, 0x04, 0x7d,			/* mov $0x7d04, %si */
+		0xb9, 0x02, 0x00,			/* mov $2, %cx */
+		0xba, 0x12, 0x00,			/* mov $0x12, %dx */
+		0xf3, 0x6e,				/* rep outsb */
+		0xfc,					/* cld */
+		0x31, 0xc9,				/* xor %cx, %cx */
+		0xf3, 0x6e,				/* rep outsb: nothing */
+		0xbe, 0x00, 0x7d,			/* mov $0x7d00, %si */
+		0x6f,					/* outsw */
+		0xf4,					/* hlt */
+	};
+	static const struct io_step steps[] = {
+		{ MV_IO_OUT, 1, 0x10, 'H' },
+		{ MV_IO_OUT, 1, 0x10, 'E' },
+		{ MV_IO_OUT, 1, 0x10, 'L' },
+		{ MV_IO_OUT, 1, 0x10, 'L' },
+		{ MV_IO_OUT, 1, 0x10, 'O' },
+		{ MV_IO_IN, 2, 0x11, 0x1111 },
+		{ MV_IO_IN, 2, 0x11, 0x2222 },
+		{ MV_IO_IN, 2, 0x11, 0x3333 },
+		{ MV_IO_OUT, 1, 0x12, 'O' },
+		{ MV_IO_OUT, 1, 0x12, 'L' },
+		{ MV_IO_OUT, 2, 0x12, 'H' | 'E' << 8 },
+	};
+	static const uint8_t written[] = { 0x11, 0x11, 0x22, 0x22, 0x33, 0x33, 0xee };
+	struct mv_vcpu_stats st;
+	struct mv_test_vm t;
+	struct mv_regs regs;
+
+	ASSERT_EQ(0, mv_test_vm_create(&t, MV_REAL_MEM, MVCTL_MODE_REAL, code, sizeof(code)));
+	memcpy(t.vm.mem + 0x7d00, "HELLO", 5);
+	memset(t.vm.mem + 0x8000, 0xee, 16);
+	for (unsigned int i = 0; i < ARRAY_SIZE(steps); i++)
+		expect_io(_metadata, &t.vcpu, &steps[i]);
+	RUN_EXPECT(&t.vcpu, MV_EXIT_HLT);
+	EXPECT_EQ(0, memcmp(t.vm.mem + 0x8000, written, sizeof(written)));
+	regs = get_regs(_metadata, &t.vcpu);
+	EXPECT_EQ(0x7d02, regs.rsi & 0xffff);
+	EXPECT_EQ(0x8006, regs.rdi & 0xffff);
+	EXPECT_EQ(0, regs.rcx & 0xffff);
+	EXPECT_EQ(0x7c00 + sizeof(code), regs.rip);
+	/* REP with CX = 0 may still exit (QEMU's SVM does); it never reaches here. */
+	st = get_vcpu_stats(_metadata, &t.vcpu);
+	EXPECT_LE(ARRAY_SIZE(steps), st.by_reason[MV_STAT_IO]);
+	EXPECT_GE(ARRAY_SIZE(steps) + 1, st.by_reason[MV_STAT_IO]);
+	mv_test_vm_destroy(&t);
+}
+
+/*
+ * 64-bit: elements that cross a page, a 32-bit address size (ESI, bits
+ * 63:32 cleared after), INS into RAM, and OUTS from outside guest RAM,
+ * which ends the run with an emulation error instead of reading anything.
+ */
+TEST(string_io_long_mode)
+{
+	static const uint8_t code[] = {
+		0x48, 0xc7, 0xc6, 0xfe, 0x0f, 0x20, 0x00,	/* mov $0x200ffe, %rsi */
+		0xb9, 0x02, 0x00, 0x00, 0x00,			/* mov $2, %ecx */
+		0x66, 0xba, 0x20, 0x00,				/* mov $0x20, %dx */
+		0xf3, 0x6f,					/* rep outsl */
+		0x48, 0xbe, 0x00, 0x10, 0x20, 0x00,		/* movabs $0x1234567800201000, */
+		0x78, 0x56, 0x34, 0x12,				/*	%rsi */
+		0x67, 0x6e,					/* addr32 outsb */
+		0x48, 0xc7, 0xc7, 0xfe, 0x0f, 0x20, 0x00,	/* mov $0x200ffe, %rdi */
+		0xb9, 0x01, 0x00, 0x00, 0x00,			/* mov $1, %ecx */
+		0x66, 0xba, 0x21, 0x00,				/* mov $0x21, %dx */
+		0xf3, 0x6d,					/* rep insl */
+		0x48, 0xc7, 0xc6, 0x00, 0x00, 0x50, 0x00,	/* mov $0x500000, %rsi */
+		0x6e,						/* outsb: not RAM */
+		0xf4,						/* hlt */
+	};
+	static const struct io_step steps[] = {
+		{ MV_IO_OUT, 4, 0x20, 0x44434241 },	/* "ABCD" across the page */
+		{ MV_IO_OUT, 4, 0x20, 0x48474645 },	/* "EFGH" */
+		{ MV_IO_OUT, 1, 0x20, 'C' },		/* at ESI = 0x201000 */
+		{ MV_IO_IN, 4, 0x21, 0xa1b2c3d4 },	/* across the page */
+	};
+	static const uint8_t written[] = { 0xd4, 0xc3, 0xb2, 0xa1, 'E' };
+	struct mv_test_vm t;
+	struct mv_regs regs;
+
+	ASSERT_EQ(0, mv_test_vm_create(&t, MV_PM_MEM, MVCTL_MODE_LONG, code, sizeof(code)));
+	memcpy(t.vm.mem + 0x200ffe, "ABCDEFGH", 8);
+	for (unsigned int i = 0; i < ARRAY_SIZE(steps); i++)
+		expect_io(_metadata, &t.vcpu, &steps[i]);
+	RUN_EXPECT(&t.vcpu, MV_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(MV_INTERNAL_EMULATION, t.vcpu.run->internal.suberror);
+	EXPECT_NE(NULL, strstr(t.vcpu.run->internal.cause, "outside guest RAM")) {
+		TH_LOG("cause: %s", t.vcpu.run->internal.cause);
+	}
+	EXPECT_EQ(0, memcmp(t.vm.mem + 0x200ffe, written, sizeof(written)));
+	regs = get_regs(_metadata, &t.vcpu);
+	EXPECT_EQ(0x201002, regs.rdi);
+	EXPECT_EQ(0x500000, regs.rsi);
+	EXPECT_EQ(0, regs.rcx);
+	EXPECT_EQ(MVCTL_PM_LOAD + sizeof(code) - 2, regs.rip);
+	mv_test_vm_destroy(&t);
+}
+
+/* After the 32-bit address-size OUTSB, RSI is ESI + 1 with bits 63:32 clear. */
+TEST(string_io_addr32_clears_high_rsi)
+{
+	static const uint8_t code[] = {
+		0x48, 0xbe, 0x00, 0x10, 0x20, 0x00,		/* movabs $0x1234567800201000, */
+		0x78, 0x56, 0x34, 0x12,				/*	%rsi */
+		0x66, 0xba, 0x20, 0x00,				/* mov $0x20, %dx */
+		0x67, 0x6e,					/* addr32 outsb */
+		0xf4,						/* hlt */
+	};
+	static const struct io_step step = { MV_IO_OUT, 1, 0x20, 'Z' };
+	struct mv_test_vm t;
+
+	ASSERT_EQ(0, mv_test_vm_create(&t, MV_PM_MEM, MVCTL_MODE_LONG, code, sizeof(code)));
+	t.vm.mem[0x201000] = 'Z';
+	expect_io(_metadata, &t.vcpu, &step);
+	RUN_EXPECT(&t.vcpu, MV_EXIT_HLT);
+	EXPECT_EQ(0x201001, get_regs(_metadata, &t.vcpu).rsi);
+	mv_test_vm_destroy(&t);
+}
+
 TEST(cpuid_seen_by_guest)
 {
 	static const uint8_t code[] = {

@@ -247,7 +247,7 @@ static void print_internal(struct mvctl_machine *m, unsigned int id)
 	static const char *const suberrors[] = {
 		[MV_INTERNAL_UNHANDLED_EXIT] = "unhandled exit",
 		[MV_INTERNAL_EMULATION] = "cannot emulate MMIO instruction",
-		[MV_INTERNAL_UNSUPPORTED_IO] = "unsupported port I/O (string or REP)",
+		[MV_INTERNAL_UNSUPPORTED_IO] = "unsupported port I/O",
 		[MV_INTERNAL_MEMORY] = "out of memory for the guest",
 	};
 	struct mv_run *run = m->vcpus[id].run;
