@@ -12,7 +12,8 @@
 #   make linux-guest  build/guests/linux-initrd.gz: the Linux guest's initramfs
 #   make bench        minivisor next to KVM in both emulated machines
 #                     (tools/bench, docs/benchmarks.md); bench-profile: where
-#                     a CPUID exit's instructions go on Bochs-VMX
+#                     a CPUID exit's instructions go on Bochs-VMX;
+#                     bench-profile-touch: a 2 MiB first touch's, on QEMU-SVM
 #   make clean
 #
 # Build output goes to build/, downloads to .cache/ (both ignored by git).
@@ -79,7 +80,7 @@ $(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_64_INTR)): GUEST_EXTRA_64 := $(GUEST
 $(patsubst %,$(BUILD)/guests/%.bin,$(GUESTS_64_INTR)): $(GUEST_INTR_64)
 
 .PHONY: all kmod user mvctl selftests guests linux-guest demo check bench bench-tools \
-	bench-profile clean
+	bench-profile bench-profile-touch clean
 
 all: kmod mvctl
 
@@ -207,9 +208,13 @@ $(BENCH_OUT)/bench-guest.bin: $(TOP)/tools/bench/guest.S $(TOP)/tools/bench/benc
 bench:
 	$(TOP)/tools/bench/run
 
-# Where the instructions of one CPUID round trip go, on Bochs-VMX (slow).
+# Where the instructions of one CPUID round trip go, on Bochs-VMX (slow);
+# where a 2 MiB first touch's go, on QEMU-SVM (ftrace, a few minutes).
 bench-profile: bench-tools
 	$(TOP)/tools/bench/profile-cpuid
+
+bench-profile-touch: bench-tools
+	$(TOP)/tools/bench/profile-touch
 
 check:
 	$(TOP)/tools/check
