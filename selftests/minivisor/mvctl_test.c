@@ -438,13 +438,17 @@ TEST(ctrl_a_x_quits_and_restores_terminal)
  * reads (boot protocol 2.15, 64-bit, loads at 16 MiB, needs 1 MiB there);
  * its 64-bit entry point (kernel + 0x200) is bz64_entry below, which checks
  * what the boot protocol promises and exits through port 0xf4 with 0x55,
- * or with the number of the first check that failed.
+ * or with the number of the first check that failed. With a 4th e820 entry
+ * (--mem BZ_HIGH_MEM: RAM from 4 GiB) it also checks that RAM and that it
+ * is identity mapped, and exits with 0x56.
  */
 #define BZ_SETUP_SECTS		4
 #define BZ_SETUP_SIZE		((BZ_SETUP_SECTS + 1) * 512)
 #define BZ_KERNEL_SIZE		0x1000
 #define BZ_PREF_ADDRESS		0x1000000
 #define BZ_OK			0x55
+#define BZ_OK_HIGH		0x56
+#define BZ_HIGH_MEM		"5G"	/* 3 GiB at 0, 2 GiB at 4 GiB */
 
 asm(".pushsection .rodata\n"
 	".globl bz64_entry, bz64_end\n"
@@ -472,13 +476,36 @@ asm(".pushsection .rodata\n"
 	"	test $0x200, %ecx\n"			/* IF clear */
 	"	jnz 1f\n"
 	"	mov $6, %al\n"
-	"	cmpb $3, 0x1e8(%rsi)\n"			/* e820_entries */
+	"	movzbl 0x1e8(%rsi), %r11d\n"		/* e820_entries: 3, or 4 */
+	"	cmp $3, %r11d\n"
+	"	je 5f\n"
+	"	cmp $4, %r11d\n"
 	"	jne 1f\n"
-	"	mov $7, %al\n"
+	"5:	mov $7, %al\n"
 	"	cmpq $0x100000, 0x2d0+2*20(%rsi)\n"	/* e820_table[2].addr */
 	"	jne 1f\n"
 	"	cmpl $1, 0x2d0+2*20+16(%rsi)\n"		/* .type RAM */
 	"	jne 1f\n"
+	"	cmp $4, %r11d\n"
+	"	jne 6f\n"
+	"	mov $18, %al\n"
+	"	mov $0xc0000000-0x100000, %ecx\n"	/* RAM at 0 ends at 3 GiB */
+	"	cmp %rcx, 0x2d0+2*20+8(%rsi)\n"
+	"	jne 1f\n"
+	"	mov $0x100000000, %rcx\n"
+	"	cmp %rcx, 0x2d0+3*20(%rsi)\n"		/* e820_table[3].addr 4 GiB */
+	"	jne 1f\n"
+	"	mov $0x80000000, %ecx\n"
+	"	cmp %rcx, 0x2d0+3*20+8(%rsi)\n"		/* .size 2 GiB */
+	"	jne 1f\n"
+	"	cmpl $1, 0x2d0+3*20+16(%rsi)\n"		/* .type RAM */
+	"	jne 1f\n"
+	"	mov $19, %al\n"			/* its last page is RAM, mapped */
+	"	mov $0x17ffffff8, %rcx\n"
+	"	movq $0x5a5a, (%rcx)\n"
+	"	cmpq $0x5a5a, (%rcx)\n"
+	"	jne 1f\n"
+	"6:\n"
 	"	mov $8, %al\n"
 	"	mov 0x228(%rsi), %ecx\n"		/* cmd_line_ptr */
 	"	cmpl $0x6574766d, (%rcx)\n"		/* "mvte" */
@@ -544,7 +571,7 @@ asm(".pushsection .rodata\n"
 	"	mov $17, %al\n"
 	"	cmpl $0xf9ba06b0, 0xffff0\n"		/* reset vector: mov $6, %al; mov $0xcf9, %dx */
 	"	jne 1f\n"
-	"	mov $0x55, %al\n"
+	"	lea 0x52(%r11), %eax\n"		/* 0x55 (3 entries), 0x56 (4) */
 	"1:	out %al, $0xf4\n"
 	"	hlt\n"
     /* 3: byte sum of the ACPI table at %rcx (its length at +4); ZF if 0 */
@@ -650,6 +677,27 @@ TEST(kernel_boot_protocol)
 	free(s);
 }
 
+/*
+ * --mem above 3G: RAM at 0 up to 3 GiB, the rest from 4 GiB in the e820
+ * map and the identity map; the kernel and the initrd stay below 4 GiB
+ * (checks 9 and 10). The guest touches two pages of it.
+ */
+TEST(kernel_ram_above_4g)
+{
+	struct mv_spawn *s = calloc(1, sizeof(*s));
+	char kpath[64], rdpath[64];
+
+	ASSERT_EQ(0, mv_ensure_loaded());
+	ASSERT_EQ(0, bz_files(kpath, rdpath, 2047, 0, 4096));
+	ASSERT_EQ(0, mvctl_create_run(s, (const char *[]){ "--mem", BZ_HIGH_MEM,
+		"--kernel", kpath, "--initrd", rdpath, "--append", "mvtest console=ttyS0",
+		"--cpus", "2", NULL }));
+	EXPECT_EQ(BZ_OK_HIGH, s->status) LOG_SPAWN(s);
+	unlink(kpath);
+	unlink(rdpath);
+	free(s);
+}
+
 static unsigned int count_str(const char *haystack, const char *needle)
 {
 	unsigned int n = 0;
@@ -664,17 +712,30 @@ TEST(kernel_refused)
 {
 	static const struct {
 		const char *name;
+		const char *mem;
+		bool garbage;		/* the image is not a bzImage at all */
 		uint32_t cmdline_size;
 		size_t len;		/* truncate the image to this */
-		off_t rd_size;
+		off_t rd_size;		/* sparse: only its size matters */
 		const char *append, *extra, *msg;
 	} cases[] = {
-		{ "not a bzImage", 2047, 0, 4096, NULL, NULL, "is not a bzImage" },
-		{ "truncated", 2047, BZ_SETUP_SIZE + 16, 4096, NULL, NULL, "is truncated" },
-		{ "initrd too big", 2047, 0, 200 << 20, NULL, NULL, "does not fit" },
-		{ "cmdline too long", 16, 0, 4096, "console=ttyS0 quiet", NULL,
+		{ "not a bzImage", "128M", true, 2047, 0, 4096, NULL, NULL, "is not a bzImage" },
+		{ "not a bzImage, 4G", "4G", true, 2047, 0, 4096, NULL, NULL,
+		  "is not a bzImage" },
+		{ "truncated", "128M", false, 2047, BZ_SETUP_SIZE + 16, 4096, NULL, NULL,
+		  "is truncated" },
+		{ "initrd too big", "128M", false, 2047, 0, 200 << 20, NULL, NULL,
+		  "the end of RAM: use more --mem" },
+		/* RAM above 4 GiB does not help: initrd_addr_max is 2 GiB - 1 */
+		{ "initrd above initrd_addr_max", "8G", false, 2047, 0, (off_t)3 << 30, NULL,
+		  NULL, "and 0x80000000, the kernel's initrd_addr_max" },
+		{ "cmdline too long", "128M", false, 16, 0, 4096, "console=ttyS0 quiet", NULL,
 		  "takes at most 16 (cmdline_size)" },
-		{ "with --image", 2047, 0, 4096, NULL, "--image", "exclude each other" },
+		{ "with --image", "128M", false, 2047, 0, 4096, NULL, "--image",
+		  "exclude each other" },
+		{ "65G", "65G", false, 2047, 0, 4096, NULL, NULL, "more than the 64 GiB" },
+		{ "not 4 KiB", "4294967297", false, 2047, 0, 4096, NULL, NULL,
+		  "not a multiple of 4 KiB" },
 	};
 	static uint8_t garbage[4096];
 	struct mv_spawn *s = calloc(1, sizeof(*s));
@@ -682,12 +743,13 @@ TEST(kernel_refused)
 
 	memset(garbage, 0x90, sizeof(garbage));
 	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
-		const char *args[12] = { "--mem", "128M", "--kernel", kpath, "--initrd", rdpath };
+		const char *args[12] = { "--mem", cases[i].mem, "--kernel", kpath,
+					 "--initrd", rdpath };
 		int n = 6;
 
 		ASSERT_EQ(0, bz_files(kpath, rdpath, cases[i].cmdline_size, cases[i].len,
 				      cases[i].rd_size));
-		if (i == 0) {
+		if (cases[i].garbage) {
 			unlink(kpath);
 			ASSERT_EQ(0, mv_write_temp(kpath, garbage, sizeof(garbage)));
 		}

@@ -345,7 +345,10 @@ static int kvm_create(struct bmachine *m, uint64_t mem)
 		perror("mvboot: mmap");
 		return -1;
 	}
+	/* One slot at 0, as mvctl_vm_create() lays out RAM: no hole. */
 	m->vm.mem_size = mem;
+	m->vm.low_size = mem;
+	m->vm.top = mem;
 	madvise(m->vm.mem, mem, MADV_HUGEPAGE);
 	r.userspace_addr = (uintptr_t)m->vm.mem;
 	if (ioctl(m->vm.fd, KVM_SET_USER_MEMORY_REGION, &r)) {
@@ -543,7 +546,7 @@ static void kvm_destroy(struct bmachine *m)
 	if (m->vcpu.fd >= 0)
 		close(m->vcpu.fd);
 	if (m->vm.mem)
-		munmap(m->vm.mem, m->vm.mem_size);
+		munmap(m->vm.mem, m->vm.top);
 	if (m->vm.fd >= 0)
 		close(m->vm.fd);
 	if (m->sys_fd >= 0)

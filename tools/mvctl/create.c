@@ -25,8 +25,6 @@
 #include "mvctl.h"
 #include "vm.h"
 
-/* --kernel: RAM ends below the 1 GiB that holds the I/O APIC and local APICs. */
-#define LINUX_MAX_MEM		(3ull << 30)
 #define LINUX_DEFAULT_CMDLINE	"console=ttyS0"
 
 /*
@@ -65,9 +63,11 @@ static const char create_help[] =
 "       mvctl create --mem SIZE --kernel BZIMAGE [--initrd FILE]\n"
 "                    [--append CMDLINE] [--cpus N] [--stats] [--verbose]\n"
 "\n"
-"Creates a VM with SIZE bytes of RAM at guest-physical 0 (512M, 1G, 4096K or\n"
-"bytes; a multiple of 4 KiB, at most 64G, at most 3G with --kernel) and runs\n"
-"it until the guest stops.\n"
+"Creates a VM with SIZE bytes of RAM (512M, 1G, 4096K or bytes; a multiple\n"
+"of 4 KiB, at most 64G) and runs it until the guest stops. The RAM is at\n"
+"guest-physical 0, with --kernel at most 3G of it: the rest goes from 4 GiB\n"
+"on, as on a PC (--mem 8G: 0..3G and 4G..9G), leaving the 4th GiB to the\n"
+"APICs.\n"
 "\n"
 "--image FILE: a flat binary, loaded at the load address and run on one vCPU\n"
 "from the entry point:\n"
@@ -87,7 +87,9 @@ static const char create_help[] =
 "is the host's) unless CMDLINE says tsc_early_khz= or tsc=.\n"
 "The machine is hardware-reduced ACPI: local APICs, an I/O APIC and the 8254\n"
 "PIT in the kernel (MV_CREATE_IRQCHIP), no 8259 PIC, no HPET, no PCI; ACPI\n"
-"tables (RSDP, XSDT, FADT, DSDT, MADT) at 0xe0000.\n"
+"tables (RSDP, XSDT, FADT, DSDT, MADT) at 0xe0000. The e820 map lists the RAM:\n"
+"below 0x9fc00, from 1 MiB up to 3G at most, and the rest from 4 GiB; the\n"
+"kernel and the initrd go below 3G.\n"
 "\n"
 "Devices: COM1, a 16550A at 0x3f8 (IRQ 4): output to stdout, input from\n"
 "stdin. If stdin is a terminal it is in raw mode (Ctrl-C goes to the guest)\n"
@@ -296,14 +298,8 @@ static int check_opts(const struct create_opts *o)
 			o->mem_arg, MV_MAX_MEMORY >> 30);
 		return -1;
 	}
-	if (o->kernel) {
-		if (o->mem_size > LINUX_MAX_MEM) {
-			fprintf(stderr, "mvctl: --mem %s: at most %llu GiB with --kernel (the APICs live in the 4th GiB)\n",
-				o->mem_arg, LINUX_MAX_MEM >> 30);
-			return -1;
-		}
-		return 0;
-	}
+	if (o->kernel)
+		return 0;	/* mvctl_linux_check() checks the rest */
 	if (stat(o->image, &st)) {
 		fprintf(stderr, "mvctl: cannot open image %s: %s\n", o->image, strerror(errno));
 		return -1;
@@ -409,7 +405,8 @@ int mvctl_create(int argc, char **argv)
 		l.initrd_path = o.initrd;
 		l.cmdline = linux_cmdline(o.append ? o.append : LINUX_DEFAULT_CMDLINE,
 				       tsc_hint, sizeof(tsc_hint));
-		if (mvctl_linux_check(&l, o.mem_size)) {
+		if (mvctl_linux_check(&l, o.mem_size < MVCTL_LINUX_LOW_MAX ?
+					    o.mem_size : MVCTL_LINUX_LOW_MAX)) {
 			mvctl_linux_free(&l);
 			return MVCTL_STATUS_USAGE;
 		}
@@ -427,7 +424,10 @@ int mvctl_create(int argc, char **argv)
 	if (sys_fd < 0)
 		goto out_free;
 
-	err = mvctl_vm_create(&m->vm, sys_fd, o.mem_size);
+	if (o.kernel)
+		err = mvctl_vm_create_split(&m->vm, sys_fd, o.mem_size, MVCTL_LINUX_LOW_MAX);
+	else
+		err = mvctl_vm_create(&m->vm, sys_fd, o.mem_size);
 	if (err) {
 		fprintf(stderr, "mvctl: cannot create a VM with %s of memory: %s\n",
 			o.mem_arg, strerror(-err));

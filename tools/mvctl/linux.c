@@ -10,8 +10,8 @@
  *   0x00000  real-mode IVT (zeros) and BIOS data area: base memory size
  *            (0x413) and EBDA segment (0x40e) agree with the e820 map
  *   0x01000  GDT: 0x10 flat 64-bit code, 0x18 flat data   (vm.c)
- *   0x02000  PML4, PDPT, page directories: identity map of the first
- *            4 GiB with 2 MiB pages                        (vm.c)
+ *   0x02000  PML4, PDPT, page directories: identity map of all RAM and
+ *            at least the first 4 GiB with 2 MiB pages     (vm.c)
  *   0x10000  boot_params, "the zero page"; stack pointer just below it
  *   0x20000  kernel command line
  *   0x9fc00  EBDA (1 KiB), then the legacy ROM area: e820 "reserved"
@@ -19,7 +19,17 @@
  *   0xffff0  the reset vector: a stub that resets the machine (below)
  *   pref_address (16 MiB for Debian's kernels): the protected-mode kernel;
  *            it needs init_size bytes from there to decompress itself
- *   top of RAM: the initrd, page aligned, as high as it may go
+ *   end of the RAM at 0, or initrd_addr_max + 1 (2 GiB for x86-64
+ *            kernels) if lower: the initrd, page aligned, as high as it
+ *            may go
+ *   3 GiB .. 4 GiB: no RAM, as on a PC: the I/O APIC (0xfec00000) and the
+ *            local APICs (0xfee00000) are there
+ *   4 GiB .. 4 GiB + RAM - 3 GiB: the rest of RAM if there is more than
+ *            3 GiB (create.c, mvctl_vm_create_split())
+ *
+ * The kernel and the initrd go in the RAM at 0: the boot protocol's 32-bit
+ * fields (code32_start, ramdisk_image) and initrd_addr_max are about
+ * addresses below 4 GiB.
  */
 #include <asm/bootparam.h>
 #include <errno.h>
@@ -138,7 +148,7 @@ static const struct setup_header *image_hdr(const struct mvctl_linux *l)
 }
 
 /* The checks of a boot loader, each with its own message. */
-static int check_image(struct mvctl_linux *l, uint64_t mem_size)
+static int check_image(struct mvctl_linux *l, uint64_t low_size)
 {
 	const char *path = l->kernel_path;
 	const struct setup_header *h;
@@ -202,9 +212,11 @@ static int check_image(struct mvctl_linux *l, uint64_t mem_size)
 		return -1;
 	}
 	end = l->load_addr + l->init_size;
-	if (end > mem_size) {
-		fprintf(stderr, "mvctl: kernel %s needs %" PRIu64 " MiB of RAM (loaded at 0x%" PRIx64 ", init_size %" PRIu64 " MiB): --mem is too small\n",
-			path, (end + MIB - 1) / MIB, l->load_addr, (l->init_size + MIB - 1) / MIB);
+	if (end > low_size) {
+		fprintf(stderr, "mvctl: kernel %s needs %" PRIu64 " MiB of RAM at 0 (loaded at 0x%" PRIx64 ", init_size %" PRIu64 " MiB): %s\n",
+			path, (end + MIB - 1) / MIB, l->load_addr, (l->init_size + MIB - 1) / MIB,
+			low_size < MVCTL_LINUX_LOW_MAX ? "--mem is too small" :
+			"more than the RAM below the 32-bit hole");
 		return -1;
 	}
 	l->cmdline_size = h->cmdline_size;
@@ -227,10 +239,15 @@ static int check_cmdline(struct mvctl_linux *l)
 	return 0;
 }
 
-/* Page aligned, as high as allowed, above the kernel's init_size area. */
-static int place_initrd(struct mvctl_linux *l, uint64_t mem_size)
+/*
+ * Page aligned, as high as allowed, above the kernel's init_size area, in
+ * the RAM at 0 (XLF_CAN_BE_LOADED_ABOVE_4G would allow more; not needed).
+ */
+static int place_initrd(struct mvctl_linux *l, uint64_t low_size)
 {
-	uint64_t top = mem_size, lowest = l->load_addr + l->init_size;
+	uint64_t top = low_size, lowest = l->load_addr + l->init_size;
+	const char *why = low_size < MVCTL_LINUX_LOW_MAX ? "the end of RAM: use more --mem" :
+			  "the end of the RAM below the 32-bit hole";
 	struct stat st;
 
 	if (stat(l->initrd_path, &st)) {
@@ -244,25 +261,27 @@ static int place_initrd(struct mvctl_linux *l, uint64_t mem_size)
 	}
 	l->initrd_size = st.st_size;
 	/* initrd_addr_max is the highest address the initrd may occupy. */
-	if (l->initrd_addr_max && (uint64_t)l->initrd_addr_max + 1 < top)
+	if (l->initrd_addr_max && (uint64_t)l->initrd_addr_max + 1 < top) {
 		top = (uint64_t)l->initrd_addr_max + 1;
+		why = "the kernel's initrd_addr_max";
+	}
 	if (l->initrd_size > top || align_down(top - l->initrd_size, 4096) < lowest) {
-		fprintf(stderr, "mvctl: initrd %s (%" PRIu64 " bytes) does not fit between the kernel (which needs up to 0x%" PRIx64 ") and 0x%" PRIx64 ": use more --mem\n",
-			l->initrd_path, l->initrd_size, lowest, top);
+		fprintf(stderr, "mvctl: initrd %s (%" PRIu64 " bytes) does not fit between the kernel (which needs up to 0x%" PRIx64 ") and 0x%" PRIx64 ", %s\n",
+			l->initrd_path, l->initrd_size, lowest, top, why);
 		return -1;
 	}
 	l->initrd_addr = align_down(top - l->initrd_size, 4096);
 	return 0;
 }
 
-int mvctl_linux_check(struct mvctl_linux *l, uint64_t mem_size)
+int mvctl_linux_check(struct mvctl_linux *l, uint64_t low_size)
 {
 	int err;
 
-	err = read_file(l->kernel_path, &l->image, &l->image_size, mem_size);
+	err = read_file(l->kernel_path, &l->image, &l->image_size, low_size);
 	if (err == -EFBIG) {
-		fprintf(stderr, "mvctl: kernel %s is larger than the guest's RAM\n",
-			l->kernel_path);
+		fprintf(stderr, "mvctl: kernel %s is larger than the guest's RAM at 0 (%" PRIu64 " MiB)\n",
+			l->kernel_path, low_size / MIB);
 		return -1;
 	}
 	if (err == -EINVAL) {
@@ -274,9 +293,9 @@ int mvctl_linux_check(struct mvctl_linux *l, uint64_t mem_size)
 			strerror(-err));
 		return -1;
 	}
-	if (check_image(l, mem_size) || check_cmdline(l))
+	if (check_image(l, low_size) || check_cmdline(l))
 		return -1;
-	if (l->initrd_path && place_initrd(l, mem_size))
+	if (l->initrd_path && place_initrd(l, low_size))
 		return -1;
 	return 0;
 }
@@ -374,10 +393,17 @@ static int load_memory(struct mvctl_linux *l, struct mvctl_vm *vm, uint64_t rsdp
 	 */
 	bp->acpi_rsdp_addr = rsdp;
 
-	/* The memory map: exactly the RAM of the VM. */
+	/*
+	 * The memory map: exactly the RAM of the VM. The hole below 4 GiB is
+	 * not listed, as PC firmware lists little of it: Linux finds the
+	 * APICs in the MADT and takes the largest gap below 4 GiB for MMIO
+	 * (e820__setup_pci_gap()).
+	 */
 	e820_add(bp, 0, LINUX_LOW_RAM_END, E820_TYPE_RAM);
 	e820_add(bp, LINUX_LOW_RAM_END, LINUX_HIGH_RAM, E820_TYPE_RESERVED);
-	e820_add(bp, LINUX_HIGH_RAM, vm->mem_size, E820_TYPE_RAM);
+	e820_add(bp, LINUX_HIGH_RAM, vm->low_size, E820_TYPE_RAM);
+	if (vm->top > vm->low_size)
+		e820_add(bp, MVCTL_HIGH_RAM, vm->top, E820_TYPE_RAM);
 
 	memcpy(vm->mem + RESET_VECTOR, reset_stub, sizeof(reset_stub));
 

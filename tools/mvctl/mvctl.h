@@ -180,10 +180,18 @@ struct mvctl_linux {
 };
 
 /*
- * Read and validate the kernel (and the initrd's size) for a VM with
- * @mem_size bytes of RAM. Prints one line and returns -1 if it cannot boot.
+ * --kernel: at most this much RAM at guest-physical 0; the rest goes from
+ * MVCTL_HIGH_RAM (vm.h) on, as on a PC: the 4th GiB is left to MMIO (the
+ * I/O APIC at 0xfec00000, the local APICs at 0xfee00000).
  */
-int mvctl_linux_check(struct mvctl_linux *l, uint64_t mem_size);
+#define MVCTL_LINUX_LOW_MAX	(3ull << 30)
+
+/*
+ * Read and validate the kernel (and the initrd's size) for a VM with
+ * @low_size bytes of RAM at guest-physical 0, where the kernel and the
+ * initrd go. Prints one line and returns -1 if it cannot boot.
+ */
+int mvctl_linux_check(struct mvctl_linux *l, uint64_t low_size);
 /*
  * Load it into @vm (kernel, initrd, command line, boot_params with the
  * e820 map and @rsdp) and put @bsp at its 64-bit entry. -1 after a message.

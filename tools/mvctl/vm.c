@@ -37,48 +37,84 @@
 #define SEG_LDT		2
 #define SEG_TSS_BUSY	11
 
-int mvctl_vm_create(struct mvctl_vm *vm, int sys_fd, uint64_t mem_size)
+/* @low bytes of RAM at 0 and @high bytes at MVCTL_HIGH_RAM (none if 0). */
+static int vm_create(struct mvctl_vm *vm, int sys_fd, uint64_t low, uint64_t high)
 {
 	struct mv_memory_region region = {
 		.slot = 0,
 		.guest_phys_addr = 0,
-		.size = mem_size,
+		.size = low,
 	};
+	uint64_t top = low;
 	void *mem;
 	int fd, err;
 
-	vm->fd = -1;
-	vm->mem = NULL;
-	vm->mem_size = 0;
-
+	*vm = (struct mvctl_vm){ .fd = -1 };
 	fd = ioctl(sys_fd, MV_CREATE_VM, 0);
 	if (fd < 0)
 		return -errno;
-	if (ioctl(fd, MV_SET_MEMORY_REGION, &region)) {
-		err = -errno;
-		close(fd);
-		return err;
+	if (ioctl(fd, MV_SET_MEMORY_REGION, &region))
+		goto err_errno;
+	if (high) {
+		region.slot = 1;
+		region.guest_phys_addr = MVCTL_HIGH_RAM;
+		region.size = high;
+		/* -EINVAL if it ends beyond the CPU's physical address bits */
+		if (ioctl(fd, MV_SET_MEMORY_REGION, &region))
+			goto err_errno;
+		top = MVCTL_HIGH_RAM + high;
 	}
-	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (mem == MAP_FAILED) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
+	/* One mapping for both; the hole in between (SIGBUS) is never touched. */
+	mem = mmap(NULL, top, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED)
+		goto err_errno;
 	vm->fd = fd;
 	vm->mem = mem;
-	vm->mem_size = mem_size;
+	vm->mem_size = low + high;
+	vm->low_size = low;
+	vm->top = top;
 	return 0;
+
+err_errno:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+int mvctl_vm_create(struct mvctl_vm *vm, int sys_fd, uint64_t mem_size)
+{
+	return vm_create(vm, sys_fd, mem_size, 0);
+}
+
+int mvctl_vm_create_split(struct mvctl_vm *vm, int sys_fd, uint64_t mem_size,
+			  uint64_t low_max)
+{
+	if (!low_max || low_max % PAGE_SIZE || low_max > MVCTL_HIGH_RAM) {
+		*vm = (struct mvctl_vm){ .fd = -1 };
+		return -EINVAL;
+	}
+	if (mem_size <= low_max)
+		return vm_create(vm, sys_fd, mem_size, 0);
+	return vm_create(vm, sys_fd, low_max, mem_size - low_max);
 }
 
 void mvctl_vm_destroy(struct mvctl_vm *vm)
 {
 	if (vm->mem)
-		munmap(vm->mem, vm->mem_size);
+		munmap(vm->mem, vm->top);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->mem = NULL;
 	vm->fd = -1;
+}
+
+bool mvctl_is_ram(const struct mvctl_vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa <= vm->low_size)
+		return len <= vm->low_size - gpa;
+	if (vm->top > vm->low_size && gpa >= MVCTL_HIGH_RAM && gpa <= vm->top)
+		return len <= vm->top - gpa;
+	return false;
 }
 
 int mvctl_vcpu_create(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu, unsigned int id)
@@ -114,7 +150,7 @@ void mvctl_vcpu_destroy(struct mvctl_vcpu *vcpu)
 
 int mvctl_load(struct mvctl_vm *vm, uint64_t gpa, const void *data, size_t len)
 {
-	if (gpa > vm->mem_size || len > vm->mem_size - gpa)
+	if (!mvctl_is_ram(vm, gpa, len))
 		return -ERANGE;
 	memcpy(vm->mem + gpa, data, len);
 	return 0;
@@ -133,7 +169,7 @@ int mvctl_load_file(struct mvctl_vm *vm, uint64_t gpa, const char *path, size_t 
 		err = -errno;
 		goto out;
 	}
-	if (gpa > vm->mem_size || (uint64_t)st.st_size > vm->mem_size - gpa) {
+	if (!mvctl_is_ram(vm, gpa, st.st_size)) {
 		err = -EFBIG;
 		goto out;
 	}
@@ -192,10 +228,13 @@ static void write_gdt(struct mvctl_vm *vm, uint64_t code)
 	gdt[MVBOOT_SEL_DATA / 8] = GDT_DATA;
 }
 
-/* Identity map max(RAM, 4 GiB) with 2 MiB pages. */
+/*
+ * Identity map 0 .. max(top of RAM, 4 GiB) with 2 MiB pages: all RAM, also
+ * above 4 GiB, and the MMIO below 4 GiB.
+ */
 static int write_page_tables(struct mvctl_vm *vm)
 {
-	uint64_t gib = (vm->mem_size + GIB - 1) / GIB;
+	uint64_t gib = (vm->top + GIB - 1) / GIB;
 	uint64_t *pml4, *pdpt;
 
 	if (gib < 4)
@@ -225,7 +264,7 @@ static void write_bootinfo(struct mvctl_vm *vm, enum mvctl_mode mode)
 
 	memset(bi, 0, sizeof(*bi));
 	bi->magic = MVBOOT_MAGIC;
-	bi->mem_size = vm->mem_size;
+	bi->mem_size = vm->low_size;
 	bi->mode = mode;
 }
 
@@ -279,7 +318,7 @@ static void setup_flat(struct mv_sregs *sregs, struct mv_regs *regs,
 
 	regs->rip = entry;
 	regs->rsp = MVBOOT_STACK_TOP;
-	regs->rdi = vm->mem_size;
+	regs->rdi = vm->low_size;
 	regs->rsi = MVBOOT_ADDR;
 }
 
@@ -313,20 +352,20 @@ int mvctl_setup_mode(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
 			return err;
 		break;
 	case MVCTL_MODE_PROTECTED:
-		if (vm->mem_size < MVBOOT_LOW_END)
+		if (vm->low_size < MVBOOT_LOW_END)
 			return -ENOSPC;
 		write_gdt(vm, GDT_CODE32);
 		write_bootinfo(vm, mode);
 		setup_flat(&sregs, &regs, vm, entry);
-		regs.rdi = (uint32_t)(vm->mem_size > 0xffffffffull ?
-				      0xffffffffull : vm->mem_size);
+		regs.rdi = (uint32_t)(vm->low_size > 0xffffffffull ?
+				      0xffffffffull : vm->low_size);
 		sregs.cr0 = MVCTL_CR0_PE | MVCTL_CR0_ET | MVCTL_CR0_NE;
 		sregs.cr3 = 0;
 		sregs.cr4 = 0;
 		sregs.efer = 0;
 		break;
 	case MVCTL_MODE_LONG:
-		if (vm->mem_size < MVBOOT_LOW_END)
+		if (vm->low_size < MVBOOT_LOW_END)
 			return -ENOSPC;
 		err = write_page_tables(vm);
 		if (err)
@@ -357,7 +396,7 @@ int mvctl_linux64_state(struct mvctl_vm *vm, uint64_t entry, uint64_t boot_param
 	uint64_t *gdt = (uint64_t *)(vm->mem + MVBOOT_GDT);
 	int err;
 
-	if (vm->mem_size < MVBOOT_LOW_END)
+	if (vm->low_size < MVBOOT_LOW_END)
 		return -ENOSPC;
 	err = write_page_tables(vm);
 	if (err)
@@ -395,7 +434,7 @@ int mvctl_setup_linux64(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu,
 	struct mv_regs regs;
 	int err;
 
-	if (vm->mem_size < MVBOOT_LOW_END)
+	if (vm->low_size < MVBOOT_LOW_END)
 		return -ENOSPC;
 	if (ioctl(vcpu->fd, MV_GET_SREGS, &sregs))
 		return -errno;

@@ -1,29 +1,43 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A VM with one RAM region at guest-physical 0, its vCPUs and the register
- * state for real, protected and long mode. Used by `mvctl create` and
- * compiled into the selftests. Nothing here prints or exits: every function
- * returns 0 or a negative errno.
+ * A VM with its RAM at guest-physical 0 (and, split like a PC's, above
+ * 4 GiB), its vCPUs and the register state for real, protected and long
+ * mode. Used by `mvctl create` and compiled into the selftests. Nothing here
+ * prints or exits: every function returns 0 or a negative errno.
  */
 #ifndef MVCTL_VM_H
 #define MVCTL_VM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "uapi/minivisor.h"
 #include "bootinfo.h"
 
+/* Where RAM that does not fit below the 32-bit MMIO hole goes: 4 GiB. */
+#define MVCTL_HIGH_RAM		(4ull << 30)
+
 /**
  * struct mvctl_vm - a VM and its RAM.
  * @fd: the VM fd, -1 if none.
- * @mem: guest RAM, guest-physical 0 .. @mem_size, MAP_SHARED.
- * @mem_size: bytes.
+ * @mem: guest-physical 0 .. @top, one MAP_SHARED mapping of the VM fd (the
+ *	file offset is the guest-physical address): guest-physical address
+ *	gpa is at @mem + gpa. Touching the hole between @low_size and
+ *	%MVCTL_HIGH_RAM raises SIGBUS.
+ * @mem_size: bytes of RAM in all.
+ * @low_size: bytes of RAM at guest-physical 0.
+ * @top: end of the highest RAM, the length of @mem. @top == @low_size: all
+ *	RAM is at 0; else RAM is also at %MVCTL_HIGH_RAM .. @top.
+ *
+ * Whoever fills one in by hand (tools/bench) sets all three sizes.
  */
 struct mvctl_vm {
 	int fd;
 	uint8_t *mem;
 	uint64_t mem_size;
+	uint64_t low_size;
+	uint64_t top;
 };
 
 /**
@@ -65,7 +79,18 @@ enum mvctl_mode {
  * (slot 0) and map it. On failure nothing is left behind.
  */
 int mvctl_vm_create(struct mvctl_vm *vm, int sys_fd, uint64_t mem_size);
+/*
+ * The same with RAM laid out like a PC's: at most @low_max bytes at 0
+ * (slot 0), the rest from %MVCTL_HIGH_RAM (slot 1), so that nothing is RAM
+ * between @low_max and 4 GiB. @low_max: 4 KiB aligned, at most 4 GiB
+ * (-EINVAL otherwise).
+ */
+int mvctl_vm_create_split(struct mvctl_vm *vm, int sys_fd, uint64_t mem_size,
+			  uint64_t low_max);
 void mvctl_vm_destroy(struct mvctl_vm *vm);
+
+/* [@gpa, @gpa + @len) lies inside guest RAM (not across the hole). */
+bool mvctl_is_ram(const struct mvctl_vm *vm, uint64_t gpa, uint64_t len);
 
 /* Create vCPU @id and map its struct mv_run. */
 int mvctl_vcpu_create(struct mvctl_vm *vm, struct mvctl_vcpu *vcpu, unsigned int id);
