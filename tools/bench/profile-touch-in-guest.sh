@@ -6,7 +6,8 @@ T=/sys/kernel/tracing
 B=touch-512m-2m
 
 # graph FUNCTION DEPTH COMMAND...: trace FUNCTION's calls to DEPTH while
-# COMMAND runs; print its 100th call (well inside the run).
+# COMMAND runs; print its 20th call that took more than 100 us (ftrace marks
+# those '!'): a 2 MiB fault well inside the run, not a small allocation.
 graph() {
 	fn=$1
 	depth=$2
@@ -21,8 +22,11 @@ graph() {
 	echo 1 >$T/tracing_on
 	"$@" | sed 's/^BENCH,/INFO,traced /'
 	echo 0 >$T/tracing_on
-	awk -v fn="$fn" 'index($0, fn) && index($0, "{") { n++ } n == 100' $T/trace |
-		head -40 | sed 's/^/GRAPH,/'
+	awk -v fn="$fn" '
+		/\|  [^ }]/ && index($0, fn) { buf = ""; in_call = 1 }
+		in_call { buf = buf $0 "\n" }
+		in_call && /\|  }/ { in_call = 0; if (index($0, "!") && ++n == 20) { printf "%s", buf; exit } }
+	' $T/trace | head -40 | sed 's/^/GRAPH,/'
 	echo nop >$T/current_tracer
 }
 
