@@ -224,6 +224,9 @@ static const u8 mv_stat_of[] = {
 	[MV_X_SLICE_END]	= MV_STAT_SLICE_END,
 };
 
+/* Fast-path exits in a row before the common loop gets a turn. */
+#define MV_FAST_EXITS_MAX	128
+
 static void mv_count_exit(struct mv_vcpu *vcpu, const struct mv_exit *exit)
 {
 	vcpu->stats.exits++;
@@ -249,17 +252,23 @@ static void mv_count_exit(struct mv_vcpu *vcpu, const struct mv_exit *exit)
  */
 bool mv_handle_exit_fast(struct mv_vcpu *vcpu, struct mv_exit *exit)
 {
-	if (unlikely(need_resched()))
-		return false;
+	/*
+	 * At most MV_FAST_EXITS_MAX in a row: each entry starts a new time
+	 * slice (the VMX-preemption timer is reloaded), so a guest doing
+	 * nothing but CPUID would otherwise never end its slice where host
+	 * interrupts do not make it exit (Bochs, see README).
+	 */
+	if (unlikely(need_resched()) || ++vcpu->fast_streak > MV_FAST_EXITS_MAX)
+		goto slow;
 	switch (exit->reason) {
 	case MV_X_CPUID:
 		break;
 	case MV_X_HYPERCALL:
 		if (vcpu->regs.rax != MV_HYPERCALL_NOP)
-			return false;
+			goto slow;
 		break;
 	default:
-		return false;
+		goto slow;
 	}
 	mv_count_exit(vcpu, exit);
 	vcpu->stats.by_reason[MV_STAT_FAST_PATH]++;
@@ -268,6 +277,10 @@ bool mv_handle_exit_fast(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	else
 		mv_exit_hypercall(vcpu, exit);
 	return true;
+
+slow:
+	vcpu->fast_streak = 0;
+	return false;
 }
 
 /**

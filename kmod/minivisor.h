@@ -282,6 +282,7 @@ enum mv_pending {
  * @in_guest: between the last look at the APIC and the exit (see kmod/irq.c).
  * @run_cpu: the CPU it runs on while @in_guest.
  * @irq_window: an interrupt-window exit is requested.
+ * @fast_streak: exits mv_handle_exit_fast() handled in a row.
  * @arch: the backend's per-vCPU data.
  */
 struct mv_vcpu {
@@ -308,6 +309,7 @@ struct mv_vcpu {
 	bool in_guest;
 	int run_cpu;
 	bool irq_window;
+	unsigned int fast_streak;
 	void *arch;
 };
 
