@@ -283,20 +283,24 @@ int mv_mem_mmap(struct mv_vm *vm, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* Copy between @buf and guest RAM at @gpa, page by page. */
+/*
+ * Copy between @buf and guest RAM at @gpa, page by page. A page already
+ * there is found without the lock (guest RAM is never freed while the VM
+ * lives: regions can only be added); only a first touch takes it.
+ */
 static int mem_copy(struct mv_vm *vm, u64 gpa, void *buf, unsigned int len, bool to_guest)
 {
-	int ret = 0;
-
-	mutex_lock(&vm->mem_lock);
 	while (len) {
 		unsigned int off = offset_in_page(gpa);
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
-		struct page *page = mv_mem_page(vm, gpa >> PAGE_SHIFT);
+		struct page *page = mv_mem_lookup(vm, gpa >> PAGE_SHIFT);
 
-		if (IS_ERR(page)) {
-			ret = PTR_ERR(page);
-			break;
+		if (!page) {
+			mutex_lock(&vm->mem_lock);
+			page = mv_mem_page(vm, gpa >> PAGE_SHIFT);
+			mutex_unlock(&vm->mem_lock);
+			if (IS_ERR(page))
+				return PTR_ERR(page);
 		}
 		if (to_guest)
 			memcpy(page_address(page) + off, buf, n);
@@ -306,8 +310,7 @@ static int mem_copy(struct mv_vm *vm, u64 gpa, void *buf, unsigned int len, bool
 		gpa += n;
 		len -= n;
 	}
-	mutex_unlock(&vm->mem_lock);
-	return ret;
+	return 0;
 }
 
 /**
