@@ -538,6 +538,30 @@ static int alarm_in(unsigned int ms)
 	return setitimer(ITIMER_REAL, &it, NULL) ? -errno : 0;
 }
 
+/*
+ * Run @v with a SIGALRM due in 200 ms: MV_RUN must come back with -EINTR
+ * and MV_EXIT_INTR soon after the signal, not before it.
+ */
+static void run_until_alarm(struct __test_metadata *_metadata, struct mvctl_vcpu *v)
+{
+	uint64_t start = mv_now_ns(), ms;
+	int ret;
+
+	ASSERT_EQ(0, alarm_in(200));
+	ret = ioctl(v->fd, MV_RUN, 0);
+	ms = (mv_now_ns() - start) / 1000000;
+	ASSERT_EQ(-1, ret) {
+		TH_LOG("MV_RUN returned %d: %s", ret, mv_exit_str(v->run));
+	}
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(MV_EXIT_INTR, v->run->exit_reason);
+	EXPECT_LE(190, ms);
+	EXPECT_GT(1200, ms) {
+		TH_LOG("MV_RUN returned %llu ms after the start, signal at 200 ms",
+		       (unsigned long long)ms);
+	}
+}
+
 TEST(endless_loop_ends_on_signal)
 {
 	static const uint8_t code[] = { 0xeb, 0xfe };	/* jmp . */
@@ -545,22 +569,7 @@ TEST(endless_loop_ends_on_signal)
 
 	ASSERT_EQ(0, mv_test_vm_create(&t, MV_REAL_MEM, MVCTL_MODE_REAL, code, sizeof(code)));
 	for (int i = 0; i < 2; i++) {	/* and it can be resumed */
-		uint64_t start = mv_now_ns(), ms;
-		int ret;
-
-		ASSERT_EQ(0, alarm_in(200));
-		ret = ioctl(t.vcpu.fd, MV_RUN, 0);
-		ms = (mv_now_ns() - start) / 1000000;
-		ASSERT_EQ(-1, ret) {
-			TH_LOG("MV_RUN returned %d: %s", ret, mv_exit_str(t.vcpu.run));
-		}
-		EXPECT_EQ(EINTR, errno);
-		EXPECT_EQ(MV_EXIT_INTR, t.vcpu.run->exit_reason);
-		EXPECT_LE(190, ms);
-		EXPECT_GT(1200, ms) {
-			TH_LOG("MV_RUN returned %llu ms after the start, signal at 200 ms",
-			       (unsigned long long)ms);
-		}
+		run_until_alarm(_metadata, &t.vcpu);
 		EXPECT_EQ(0x7c00, get_regs(_metadata, &t.vcpu).rip);
 	}
 	mv_test_vm_destroy(&t);
@@ -584,21 +593,9 @@ TEST(cpuid_loop_ends_on_signal)
 
 	ASSERT_EQ(0, mv_test_vm_create(&t, MV_REAL_MEM, MVCTL_MODE_REAL, code, sizeof(code)));
 	for (int i = 0; i < 2; i++) {
-		uint64_t start = mv_now_ns(), ms, rip;
-		int ret;
+		uint64_t rip;
 
-		ASSERT_EQ(0, alarm_in(200));
-		ret = ioctl(t.vcpu.fd, MV_RUN, 0);
-		ms = (mv_now_ns() - start) / 1000000;
-		ASSERT_EQ(-1, ret) {
-			TH_LOG("MV_RUN returned %d: %s", ret, mv_exit_str(t.vcpu.run));
-		}
-		EXPECT_EQ(EINTR, errno);
-		EXPECT_EQ(MV_EXIT_INTR, t.vcpu.run->exit_reason);
-		EXPECT_GT(1200, ms) {
-			TH_LOG("MV_RUN returned %llu ms after the start, signal at 200 ms",
-			       (unsigned long long)ms);
-		}
+		run_until_alarm(_metadata, &t.vcpu);
 		rip = get_regs(_metadata, &t.vcpu).rip;
 		EXPECT_TRUE(rip == 0x7c00 || rip == 0x7c03 || rip == 0x7c05) {
 			TH_LOG("RIP %#llx is not an instruction of the loop",
