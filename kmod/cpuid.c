@@ -182,9 +182,21 @@ void mv_cpuid(struct mv_vcpu *vcpu, u32 leaf, u32 subleaf, u32 out[4])
 		} else if (subleaf == 0) {
 			out[EAX] &= (u32)mv_fpu_supported_xcr0();
 			out[EDX] &= (u32)(mv_fpu_supported_xcr0() >> 32);
+			/*
+			 * EBX: the size for the guest's XCR0, ECX: for all it may
+			 * enable. Computed, not the host CPU's answer, which
+			 * depends on the XCR0 live right now (the guest's in the
+			 * fast path, the host's otherwise).
+			 */
+			out[EBX] = mv_fpu_xsave_size(vcpu->guest_xcr0 & mv_fpu_supported_xcr0(),
+						     false);
+			out[ECX] = mv_fpu_xsave_size(mv_fpu_supported_xcr0(), false);
 		} else if (subleaf == 1) {
 			/* XSAVES needs IA32_XSS, XFD its MSRs: neither is there. */
 			out[EAX] &= ~(D1_EAX_XSAVES | D1_EAX_XFD);
+			/* EBX: compacted size for XCR0 | IA32_XSS (0 here) */
+			out[EBX] = mv_fpu_xsave_size(vcpu->guest_xcr0 & mv_fpu_supported_xcr0(),
+						     true);
 			out[ECX] = 0;
 			out[EDX] = 0;
 		}

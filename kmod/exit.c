@@ -272,6 +272,8 @@ bool mv_handle_exit_fast(struct mv_vcpu *vcpu, struct mv_exit *exit)
 	}
 	mv_count_exit(vcpu, exit);
 	vcpu->stats.by_reason[MV_STAT_FAST_PATH]++;
+	/* The guest's XCR0 is live here, maybe changed behind XSETBV exiting. */
+	mv_fpu_sync_xcr0(vcpu);
 	if (exit->reason == MV_X_CPUID)
 		mv_exit_cpuid(vcpu, exit);
 	else

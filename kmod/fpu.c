@@ -119,6 +119,50 @@ void mv_fpu_load_guest(struct mv_vcpu *vcpu)
 }
 
 /**
+ * mv_fpu_sync_xcr0() - read the guest's XCR0 back while it is live (from
+ * mv_fpu_load_guest() to mv_fpu_put_guest(); VM exits do not switch XCR0).
+ * XSETBV exits normally keep @vcpu->guest_xcr0 right, but an emulator that
+ * lets the guest's XSETBV through (QEMU's TCG under SVM does) changes the
+ * live register behind minivisor's back.
+ * @vcpu: the vCPU. Preemption is off, its FPU state loaded.
+ */
+void mv_fpu_sync_xcr0(struct mv_vcpu *vcpu)
+{
+	if (mv_use_xsave)
+		vcpu->guest_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+}
+
+/**
+ * mv_fpu_xsave_size() - bytes of an XSAVE area for the state components in
+ * @xcr0 (SDM vol. 1 "XSAVE-Supported Features and State-Component Bitmaps"):
+ * the legacy area and header, then each component at its offset, or packed
+ * in order (64-byte aligned where CPUID.(0DH,i):ECX[1] says) if @compacted.
+ * @xcr0: state components, within mv_fpu_supported_xcr0().
+ * @compacted: the size for XSAVEC / XSAVES rather than XSAVE.
+ *
+ * Return: the size, whatever XCR0 is live on this CPU.
+ */
+u32 mv_fpu_xsave_size(u64 xcr0, bool compacted)
+{
+	u32 size = 512 + 64, eax, ebx, ecx, edx;
+	int i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		if (!compacted) {
+			size = max(size, ebx + eax);
+			continue;
+		}
+		if (ecx & BIT(1))
+			size = ALIGN(size, 64);
+		size += eax;
+	}
+	return size;
+}
+
+/**
  * mv_fpu_put_guest() - save the guest's FPU state, give the FPU back.
  * @vcpu: the vCPU. Preemption is off.
  */
@@ -129,6 +173,7 @@ void mv_fpu_put_guest(struct mv_vcpu *vcpu)
 		kernel_fpu_end();
 		return;
 	}
+	mv_fpu_sync_xcr0(vcpu);
 	if (vcpu->guest_xcr0 != mv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, mv_host_xcr0);
 	mv_xsave(vcpu->fpu, mv_fpu_supported_xcr0());

@@ -46,5 +46,7 @@ void mv_fpu_free(void *fpu);
 void mv_fpu_load_guest(struct mv_vcpu *vcpu);
 void mv_fpu_put_guest(struct mv_vcpu *vcpu);
 u64 mv_fpu_supported_xcr0(void);
+void mv_fpu_sync_xcr0(struct mv_vcpu *vcpu);
+u32 mv_fpu_xsave_size(u64 xcr0, bool compacted);
 
 #endif /* MV_VCPU_H */
